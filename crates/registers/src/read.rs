@@ -1,0 +1,221 @@
+//! Reading a register: entries, records (the newest entry for a key), items, roots and proofs.
+//! Roots and proofs fetch only the O(log n) stored subtree hashes they need, in one query.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use crate::canonical::{Item, ItemHash};
+use crate::entry::{Entry, Log, parse_item_hashes};
+use crate::error::{RegisterError, Result};
+use crate::merkle::{self, EMPTY_ROOT, Hash, LeafRange};
+use crate::register::{RegisterInfo, Registers};
+use crate::schema::Schema;
+use crate::sql::{fetch_items, fetch_nodes, list, load_schema, MAX_PARAMS};
+
+/// A record: the newest entry for a key, with its items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The entry that made the record what it is.
+    pub entry: Entry,
+    /// Its items, in the entry's order.
+    pub items: Vec<Item>,
+}
+
+fn entry_from_row(log: Log, row: &sqlx::any::AnyRow) -> Result<Entry> {
+    Ok(Entry {
+        log,
+        number: row.try_get::<i64, _>(0)? as u64,
+        key: row.try_get(1)?,
+        timestamp: row.try_get(2)?,
+        item_hashes: parse_item_hashes(&row.try_get::<String, _>(3)?).map_err(RegisterError::Corrupt)?,
+    })
+}
+
+impl Registers {
+    /// The schema and metadata, replayed from the system log.
+    pub async fn schema(&self, register: &RegisterInfo) -> Result<Schema> {
+        let mut conn = self.store.pool().acquire().await?;
+        load_schema(&mut conn, register.id).await
+    }
+
+    /// Entries `start`, `start + 1`, … of a log, at most `limit`.
+    pub async fn entries(&self, register: &RegisterInfo, log: Log, start: u64, limit: u64) -> Result<Vec<Entry>> {
+        let rows = sqlx::query(
+            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+             WHERE register_id = $1 AND log = $2 AND entry_number >= $3 ORDER BY entry_number LIMIT $4",
+        )
+        .bind(register.id)
+        .bind(log.code())
+        .bind(start as i64)
+        .bind(limit.min(i64::MAX as u64) as i64)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(|r| entry_from_row(log, r)).collect()
+    }
+
+    /// One user entry.
+    pub async fn entry(&self, register: &RegisterInfo, number: u64) -> Result<Entry> {
+        let found = self.entries(register, Log::User, number.max(1), 1).await?;
+        found
+            .into_iter()
+            .find(|e| e.number == number)
+            .ok_or(RegisterError::UnknownEntry { number, size: register.user_size })
+    }
+
+    /// Every user entry for a key, oldest first: the record's history.
+    pub async fn record_entries(&self, register: &RegisterInfo, key: &str) -> Result<Vec<Entry>> {
+        let rows = sqlx::query(
+            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+             WHERE register_id = $1 AND log = 0 AND key = $2 ORDER BY entry_number",
+        )
+        .bind(register.id)
+        .bind(key)
+        .fetch_all(self.store.pool())
+        .await?;
+        let entries = rows.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
+        if entries.is_empty() {
+            return Err(RegisterError::UnknownRecord(key.to_string()));
+        }
+        Ok(entries)
+    }
+
+    /// The record for a key.
+    pub async fn record(&self, register: &RegisterInfo, key: &str) -> Result<Record> {
+        let rows = sqlx::query(
+            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+             WHERE register_id = $1 AND log = 0 AND key = $2 ORDER BY entry_number DESC LIMIT 1",
+        )
+        .bind(register.id)
+        .bind(key)
+        .fetch_all(self.store.pool())
+        .await?;
+        let entry = rows.first().map(|r| entry_from_row(Log::User, r)).transpose()?;
+        let entry = entry.ok_or_else(|| RegisterError::UnknownRecord(key.to_string()))?;
+        Ok(self.with_items(register, vec![entry]).await?.remove(0))
+    }
+
+    /// Records in key order, a page at a time.
+    pub async fn records(&self, register: &RegisterInfo, offset: u64, limit: u64) -> Result<Vec<Record>> {
+        let rows = sqlx::query(
+            "SELECT MAX(entry_number) FROM entries WHERE register_id = $1 AND log = 0 \
+             GROUP BY key ORDER BY key LIMIT $2 OFFSET $3",
+        )
+        .bind(register.id)
+        .bind(limit.min(MAX_PARAMS as u64 - 2) as i64)
+        .bind(offset as i64)
+        .fetch_all(self.store.pool())
+        .await?;
+        let numbers: Vec<i64> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+             WHERE register_id = $1 AND log = 0 AND entry_number IN ({}) ORDER BY key",
+            list(2, numbers.len())
+        );
+        let mut q = sqlx::query(&sql).bind(register.id);
+        for n in &numbers {
+            q = q.bind(*n);
+        }
+        let entries = q.fetch_all(self.store.pool()).await?.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
+        self.with_items(register, entries).await
+    }
+
+    /// How many records (distinct keys) the register has.
+    pub async fn record_count(&self, register: &RegisterInfo) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(DISTINCT key) FROM entries WHERE register_id = $1 AND log = 0")
+            .bind(register.id)
+            .fetch_one(self.store.pool())
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn with_items(&self, register: &RegisterInfo, entries: Vec<Entry>) -> Result<Vec<Record>> {
+        let hashes: Vec<ItemHash> = entries.iter().flat_map(|e| e.item_hashes.iter().copied()).collect();
+        let mut conn = self.store.pool().acquire().await?;
+        let items = fetch_items(&mut conn, register.id, &hashes).await?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                let items = entry
+                    .item_hashes
+                    .iter()
+                    .map(|h| items.get(h).cloned().ok_or_else(|| RegisterError::Corrupt(format!("item {h} is missing"))))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Record { entry, items })
+            })
+            .collect()
+    }
+
+    /// An item of this register by hash.
+    pub async fn item(&self, register: &RegisterInfo, hash: &ItemHash) -> Result<Item> {
+        let mut conn = self.store.pool().acquire().await?;
+        let mut found = fetch_items(&mut conn, register.id, &[*hash]).await?;
+        found.remove(hash).ok_or_else(|| RegisterError::UnknownItem(hash.to_string()))
+    }
+
+    /// The Merkle root of the user log at `size` entries (any size up to the current one).
+    pub async fn root(&self, register: &RegisterInfo, size: u64) -> Result<Hash> {
+        if size > register.user_size {
+            return Err(RegisterError::BadProofRequest(format!(
+                "no tree of size {size}: the register has {} entries",
+                register.user_size
+            )));
+        }
+        match merkle::root_range(size) {
+            None => Ok(EMPTY_ROOT),
+            Some(range) => Ok(self.range_hashes(register, &[range]).await?.remove(0)),
+        }
+    }
+
+    /// The stored leaf hash of user entry `number`.
+    pub async fn leaf_hash(&self, register: &RegisterInfo, number: u64) -> Result<Hash> {
+        if number == 0 || number > register.user_size {
+            return Err(RegisterError::UnknownEntry { number, size: register.user_size });
+        }
+        let range = LeafRange { start: number - 1, end: number };
+        Ok(self.range_hashes(register, &[range]).await?.remove(0))
+    }
+
+    /// The audit path proving entry `number` (1-based) is in the tree of `size` entries (RFC 9162 §2.1.3).
+    pub async fn inclusion_proof(&self, register: &RegisterInfo, number: u64, size: u64) -> Result<Vec<Hash>> {
+        if size > register.user_size {
+            return Err(RegisterError::BadProofRequest(format!(
+                "cannot prove inclusion in a tree of size {size}: the register has {} entries",
+                register.user_size
+            )));
+        }
+        if number == 0 || number > size {
+            return Err(RegisterError::BadProofRequest(format!(
+                "entry {number} is not in a tree of size {size}: entries are numbered 1 to {size}"
+            )));
+        }
+        let plan = merkle::inclusion_plan(number - 1, size).map_err(|e| RegisterError::BadProofRequest(e.to_string()))?;
+        self.range_hashes(register, &plan).await
+    }
+
+    /// The proof that the tree of `to` entries extends the tree of `from` entries (RFC 9162 §2.1.4).
+    pub async fn consistency_proof(&self, register: &RegisterInfo, from: u64, to: u64) -> Result<Vec<Hash>> {
+        if to > register.user_size {
+            return Err(RegisterError::BadProofRequest(format!(
+                "cannot prove consistency to size {to}: the register has {} entries",
+                register.user_size
+            )));
+        }
+        let plan = merkle::consistency_plan(from, to).map_err(|e| RegisterError::BadProofRequest(e.to_string()))?;
+        self.range_hashes(register, &plan).await
+    }
+
+    /// Hashes of leaf ranges from the stored complete subtrees, fetched in one query.
+    async fn range_hashes(&self, register: &RegisterInfo, ranges: &[LeafRange]) -> Result<Vec<Hash>> {
+        let ids = merkle::nodes_needed(ranges);
+        let mut conn = self.store.pool().acquire().await?;
+        let nodes: HashMap<_, _> = fetch_nodes(&mut conn, register.id, &ids).await?;
+        ranges
+            .iter()
+            .map(|r| merkle::range_hash(*r, &nodes).map_err(|e| RegisterError::Corrupt(format!("{e:?}"))))
+            .collect()
+    }
+}

@@ -1,0 +1,187 @@
+//! Verifying a register end to end: replays every stored entry, re-hashes every item, rebuilds
+//! the Merkle tree as it goes and compares each stored subtree hash and published checkpoint.
+//! Anything altered outside Guildhall is reported with the first entry whose history it changes.
+//! Also checks an RSF file alone, without a database.
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+
+use sqlx::Row;
+
+use crate::canonical::ItemHash;
+use crate::entry::Log;
+use crate::error::{RegisterError, Result};
+use crate::merkle::{Frontier, Hash, NodeId, leaf_hash};
+use crate::register::{RegisterInfo, Registers};
+use crate::rsf::{self, Command, LineError};
+use crate::sql::{fetch_items, fetch_nodes, to_hash};
+
+/// What a verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// User entries replayed.
+    pub size: u64,
+    /// The root they produce.
+    pub root: Hash,
+    /// The first alteration found, if any.
+    pub alteration: Option<Alteration>,
+}
+
+/// Where stored history no longer matches itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alteration {
+    /// The log of the first entry affected.
+    pub log: Log,
+    /// The first entry whose history was altered (0 if no entry is affected, e.g. an unused item).
+    pub entry: u64,
+    /// What does not match.
+    pub detail: String,
+}
+
+const PAGE: u64 = 4096;
+
+impl Registers {
+    /// Replays the register and checks every hash; `Ok` with an alteration means the data was tampered with.
+    pub async fn verify(&self, register: &RegisterInfo) -> Result<VerifyReport> {
+        let info = self.get(register.owner, &register.name).await?;
+        let mut conn = self.store.pool().acquire().await?;
+        let checkpoints: HashMap<u64, Vec<u8>> = sqlx::query("SELECT size, root FROM checkpoints WHERE register_id = $1")
+            .bind(info.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)? as u64, r.try_get::<Vec<u8>, _>(1)?)))
+            .collect::<Result<_>>()?;
+        let mut referenced: HashSet<ItemHash> = HashSet::new();
+        let altered = |log, entry, detail: String| Alteration { log, entry, detail };
+
+        for log in [Log::System, Log::User] {
+            let recorded = if log == Log::User { info.user_size } else { info.system_size };
+            let mut frontier = Frontier::new();
+            let mut expected = 1u64;
+            loop {
+                let page = self.entries(&info, log, expected, PAGE).await?;
+                if page.is_empty() {
+                    break;
+                }
+                let hashes: Vec<ItemHash> = page.iter().flat_map(|e| e.item_hashes.iter().copied()).collect();
+                let items = fetch_items(&mut conn, info.id, &hashes).await?;
+                let mut completed: Vec<(u64, NodeId, Hash)> = Vec::new();
+                for e in &page {
+                    if e.number != expected {
+                        let detail = format!("{} entry {expected} is missing (next stored is {})", log.as_str(), e.number);
+                        return Ok(self.report(&frontier, Some(altered(log, expected, detail))));
+                    }
+                    if e.number > recorded {
+                        let detail = format!("{} entry {} is beyond the recorded size {recorded}", log.as_str(), e.number);
+                        return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
+                    }
+                    for h in &e.item_hashes {
+                        referenced.insert(*h);
+                        match items.get(h) {
+                            None => {
+                                let detail = format!("item {h} of {} entry {} is missing", log.as_str(), e.number);
+                                return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
+                            }
+                            Some(item) if item.hash() != *h => {
+                                let detail = format!("item {h} of {} entry {} was altered: its content now hashes to {}", log.as_str(), e.number, item.hash());
+                                return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    if log == Log::User {
+                        for (id, hash) in frontier.push(leaf_hash(&e.leaf_bytes())) {
+                            completed.push((e.number, id, hash));
+                        }
+                        if let Some(root) = checkpoints.get(&e.number) {
+                            if root.as_slice() != frontier.root() {
+                                let detail = format!("the published checkpoint at size {} no longer matches the entries", e.number);
+                                return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
+                            }
+                        }
+                    }
+                    expected += 1;
+                }
+                let ids: Vec<NodeId> = completed.iter().map(|(_, id, _)| *id).collect();
+                let stored = fetch_nodes(&mut conn, info.id, &ids).await?;
+                for (number, id, hash) in completed {
+                    if stored.get(&id) != Some(&hash) {
+                        let first = (id.index << id.level) + 1;
+                        let detail = if id.level == 0 {
+                            format!("user entry {number} does not match its stored leaf hash (the entry or its hash was altered)")
+                        } else {
+                            format!("the stored Merkle hash over entries {first} to {number} does not match them")
+                        };
+                        return Ok(self.report(&frontier, Some(altered(log, first.max(1), detail))));
+                    }
+                }
+            }
+            if expected - 1 != recorded {
+                let detail = format!("the register records {recorded} {} entries but {} are stored", log.as_str(), expected - 1);
+                return Ok(self.report(&frontier, Some(altered(log, expected, detail))));
+            }
+            if log == Log::User {
+                // Items nobody references must still hash to their address.
+                let rows = sqlx::query("SELECT hash, content FROM items WHERE register_id = $1")
+                    .bind(info.id)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for row in rows {
+                    let hash = ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?);
+                    let content: String = row.try_get(1)?;
+                    if ItemHash::of(content.as_bytes()) != hash {
+                        let detail = format!("item {hash} was altered (no entry refers to it)");
+                        return Ok(self.report(&frontier, Some(altered(log, 0, detail))));
+                    }
+                }
+                return Ok(self.report(&frontier, None));
+            }
+        }
+        Err(RegisterError::Corrupt("verification did not reach the user log".into()))
+    }
+
+    fn report(&self, frontier: &Frontier, alteration: Option<Alteration>) -> VerifyReport {
+        VerifyReport { size: frontier.size(), root: frontier.root(), alteration }
+    }
+}
+
+/// Replays an RSF file without a database, checking every line and `assert-root-hash`; returns
+/// the final size and root.
+pub fn verify_rsf(input: impl BufRead) -> Result<(u64, Hash)> {
+    let mut items: HashSet<ItemHash> = HashSet::new();
+    let mut frontier = Frontier::new();
+    let mut line_no = 0u64;
+    for line in input.split(b'\n') {
+        let line = line?;
+        line_no += 1;
+        let fail = |message: String| RegisterError::Rsf(LineError { line: line_no, message });
+        let text = std::str::from_utf8(&line).map_err(|e| fail(format!("not UTF-8: {e}")))?;
+        match rsf::parse_line(line_no, text).map_err(RegisterError::Rsf)? {
+            Command::AddItem(item) => {
+                items.insert(item.hash());
+            }
+            Command::AppendEntry { log, key, timestamp, item_hashes } => {
+                if let Some(h) = item_hashes.iter().find(|h| !items.contains(h)) {
+                    return Err(fail(format!("append-entry points at item {h}, which has not been added")));
+                }
+                if log == Log::User {
+                    let number = frontier.size() + 1;
+                    let entry = crate::entry::Entry { log, number, key, timestamp, item_hashes };
+                    frontier.push(leaf_hash(&entry.leaf_bytes()));
+                }
+            }
+            Command::AssertRootHash(expected) => {
+                if frontier.root() != expected {
+                    return Err(fail(format!(
+                        "assert-root-hash: the file expects sha-256:{} but its {} entries give sha-256:{}",
+                        hex::encode(expected),
+                        frontier.size(),
+                        hex::encode(frontier.root())
+                    )));
+                }
+            }
+        }
+    }
+    Ok((frontier.size(), frontier.root()))
+}

@@ -1,0 +1,297 @@
+//! Appending to a register: one transaction holds the register's row lock, stages items, entries
+//! and the Merkle nodes each append completes, and writes them in multi-row statements. A batch
+//! of a million entries is one stream and one commit; on any error nothing is written.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{Any, Row, Transaction};
+use store::now_timestamp;
+
+use crate::canonical::{Item, ItemHash};
+use crate::entry::{Entry, Log};
+use crate::error::{RegisterError, Result};
+use crate::merkle::{Frontier, Hash, LeafRange, leaf_hash};
+use crate::register::{INFO_COLUMNS, Owner, RegisterInfo, RegisterName, info_from_row};
+use crate::schema::Schema;
+use crate::sql::{MAX_PARAMS, fetch_items, fetch_nodes, list, load_schema, to_hash, value_rows};
+
+/// Entries staged before they are written out.
+const FLUSH_EVERY: usize = 8192;
+
+struct StagedItem {
+    position: i64,
+    hash: ItemHash,
+    /// The canonical text when this is the item's first appearance in this session.
+    content: Option<String>,
+    /// RSF `add-item` of an item already stored: keep the line as a repeat (so exports round-trip).
+    keep_repeat: bool,
+}
+
+/// An open append session on one register.
+pub(crate) struct LogWriter {
+    tx: Transaction<'static, Any>,
+    pub(crate) info: RegisterInfo,
+    item_lines: i64,
+    frontier: Frontier,
+    pub(crate) schema: Schema,
+    session_items: HashMap<ItemHash, Item>,
+    staged_items: Vec<StagedItem>,
+    staged_entries: Vec<Entry>,
+    staged_nodes: Vec<(i64, Hash)>,
+}
+
+impl LogWriter {
+    /// Begins a transaction and locks the register's row (an UPDATE, so SQLite takes its write
+    /// lock at once and PostgreSQL locks the row), then loads the tree's right edge and the schema.
+    pub(crate) async fn open(pool: &sqlx::AnyPool, register_id: i64) -> Result<LogWriter> {
+        let tx = pool.begin().await?;
+        LogWriter::open_in(tx, register_id).await
+    }
+
+    /// Creates a register and opens a session on it in one transaction, so that a failed import
+    /// leaves no empty register behind.
+    pub(crate) async fn create(pool: &sqlx::AnyPool, owner: Owner, name: &RegisterName, open: bool) -> Result<LogWriter> {
+        let mut tx = pool.begin().await?;
+        let now = now_timestamp();
+        let row = sqlx::query(
+            "INSERT INTO registers (council_id, name, open, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(owner.council_id())
+        .bind(name.as_str())
+        .bind(open as i64)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => RegisterError::DuplicateRegister(name.to_string()),
+            _ => e.into(),
+        })?;
+        let id: i64 = row.try_get(0)?;
+        LogWriter::open_in(tx, id).await
+    }
+
+    async fn open_in(mut tx: Transaction<'static, Any>, register_id: i64) -> Result<LogWriter> {
+        sqlx::query("UPDATE registers SET updated_at = $1 WHERE id = $2")
+            .bind(now_timestamp())
+            .bind(register_id)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(&format!("SELECT {INFO_COLUMNS}, item_lines FROM registers WHERE id = $1"))
+            .bind(register_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let info = info_from_row(&row)?;
+        let item_lines: i64 = row.try_get(7)?;
+        let ids = LeafRange { start: 0, end: info.user_size }.perfect_subtrees();
+        let nodes = fetch_nodes(&mut tx, register_id, &ids).await?;
+        let parts = ids
+            .iter()
+            .map(|id| nodes.get(id).copied().ok_or_else(|| RegisterError::Corrupt(format!("Merkle node {id:?} is missing"))))
+            .collect::<Result<Vec<_>>>()?;
+        let frontier = Frontier::from_parts(info.user_size, parts).map_err(|e| RegisterError::Corrupt(format!("{e:?}")))?;
+        let schema = load_schema(&mut tx, register_id).await?;
+        Ok(LogWriter {
+            tx,
+            info,
+            item_lines,
+            frontier,
+            schema,
+            session_items: HashMap::new(),
+            staged_items: Vec::new(),
+            staged_entries: Vec::new(),
+            staged_nodes: Vec::new(),
+        })
+    }
+
+    /// The user log's size so far in this session.
+    pub(crate) fn user_size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// The user log's root so far in this session.
+    pub(crate) fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    /// RSF `add-item`: every line is kept, a repeated item as a repeat.
+    pub(crate) fn add_item_line(&mut self, item: Item) {
+        self.stage_item(item, true);
+    }
+
+    /// An item posted with an entry: stored once, never repeated.
+    pub(crate) fn add_item_if_new(&mut self, item: Item) {
+        self.stage_item(item, false);
+    }
+
+    fn stage_item(&mut self, item: Item, keep_repeat: bool) {
+        let hash = item.hash();
+        let first = !self.session_items.contains_key(&hash);
+        if !first && !keep_repeat {
+            return;
+        }
+        let position = self.item_lines;
+        self.item_lines += 1;
+        let content = first.then(|| item.canonical().to_string());
+        if first {
+            self.session_items.insert(hash, item);
+        }
+        self.staged_items.push(StagedItem { position, hash, content, keep_repeat });
+    }
+
+    /// Appends an entry to the user or system log; user items must fit the schema.
+    pub(crate) async fn append(&mut self, log: Log, key: String, timestamp: String, item_hashes: Vec<ItemHash>) -> Result<u64> {
+        let mut values = Vec::with_capacity(item_hashes.len());
+        for h in &item_hashes {
+            let item = match self.session_items.get(h) {
+                Some(item) => item.clone(),
+                None => {
+                    let found = fetch_items(&mut self.tx, self.info.id, &[*h]).await?;
+                    let item = found.get(h).cloned().ok_or_else(|| {
+                        RegisterError::InvalidEntry(format!("entry for key {key:?} points at item {h}, which has not been added"))
+                    })?;
+                    self.session_items.insert(*h, item.clone());
+                    item
+                }
+            };
+            values.push(item.value());
+        }
+        let number = match log {
+            Log::User => {
+                for v in &values {
+                    self.schema.check_item(self.info.name.as_str(), &key, v)?;
+                }
+                let number = self.frontier.size() + 1;
+                let entry = Entry { log, number, key, timestamp, item_hashes };
+                for (id, hash) in self.frontier.push(leaf_hash(&entry.leaf_bytes())) {
+                    self.staged_nodes.push((id.storage_key(), hash));
+                }
+                self.staged_entries.push(entry);
+                number
+            }
+            Log::System => {
+                for v in &values {
+                    self.schema.apply_system_item(&key, v);
+                }
+                self.info.system_size += 1;
+                let number = self.info.system_size;
+                self.staged_entries.push(Entry { log, number, key, timestamp, item_hashes });
+                number
+            }
+        };
+        if self.staged_entries.len() >= FLUSH_EVERY {
+            self.flush().await?;
+        }
+        Ok(number)
+    }
+
+    /// Writes everything staged so far (still inside the transaction).
+    pub(crate) async fn flush(&mut self) -> Result<()> {
+        self.flush_items().await?;
+        let register_id = self.info.id;
+        let council = self.info.owner.council_id();
+        let entries = std::mem::take(&mut self.staged_entries);
+        for chunk in entries.chunks(MAX_PARAMS / 7) {
+            let sql = format!(
+                "INSERT INTO entries (register_id, council_id, log, entry_number, key, timestamp, item_hashes) VALUES {}",
+                value_rows(1, chunk.len(), 7)
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q
+                    .bind(register_id)
+                    .bind(council)
+                    .bind(e.log.code())
+                    .bind(e.number as i64)
+                    .bind(e.key.as_str())
+                    .bind(e.timestamp.as_str())
+                    .bind(e.joined_item_hashes());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        let nodes = std::mem::take(&mut self.staged_nodes);
+        for chunk in nodes.chunks(MAX_PARAMS / 4) {
+            let sql = format!(
+                "INSERT INTO merkle_nodes (register_id, council_id, node, hash) VALUES {}",
+                value_rows(1, chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for (node, hash) in chunk {
+                q = q.bind(register_id).bind(council).bind(*node).bind(hash.to_vec());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush_items(&mut self) -> Result<()> {
+        let staged = std::mem::take(&mut self.staged_items);
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let firsts: Vec<ItemHash> = staged.iter().filter(|s| s.content.is_some()).map(|s| s.hash).collect();
+        let mut stored: HashSet<ItemHash> = HashSet::new();
+        for chunk in firsts.chunks(MAX_PARAMS - 1) {
+            let sql = format!("SELECT hash FROM items WHERE register_id = $1 AND hash IN ({})", list(2, chunk.len()));
+            let mut q = sqlx::query(&sql).bind(self.info.id);
+            for h in chunk {
+                q = q.bind(h.0.to_vec());
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                stored.insert(ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?));
+            }
+        }
+        let mut new_items = Vec::new();
+        let mut repeats = Vec::new();
+        for s in staged {
+            match s.content {
+                Some(content) if !stored.contains(&s.hash) => new_items.push((s.position, s.hash, content)),
+                _ if s.keep_repeat => repeats.push((s.position, s.hash)),
+                _ => {}
+            }
+        }
+        let council = self.info.owner.council_id();
+        for chunk in new_items.chunks(MAX_PARAMS / 5) {
+            let sql = format!(
+                "INSERT INTO items (register_id, council_id, hash, position, content) VALUES {}",
+                value_rows(1, chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for (position, hash, content) in chunk {
+                q = q.bind(self.info.id).bind(council).bind(hash.0.to_vec()).bind(*position).bind(content.as_str());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        for chunk in repeats.chunks(MAX_PARAMS / 4) {
+            let sql = format!(
+                "INSERT INTO item_repeats (register_id, council_id, position, hash) VALUES {}",
+                value_rows(1, chunk.len(), 4)
+            );
+            let mut q = sqlx::query(&sql);
+            for (position, hash) in chunk {
+                q = q.bind(self.info.id).bind(council).bind(*position).bind(hash.0.to_vec());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is staged, records the new sizes and commits: only now is anything acknowledged.
+    pub(crate) async fn commit(mut self) -> Result<(RegisterInfo, Hash)> {
+        self.flush().await?;
+        let now = now_timestamp();
+        let user_size = self.frontier.size();
+        sqlx::query("UPDATE registers SET user_size = $1, system_size = $2, item_lines = $3, updated_at = $4 WHERE id = $5")
+            .bind(user_size as i64)
+            .bind(self.info.system_size as i64)
+            .bind(self.item_lines)
+            .bind(&now)
+            .bind(self.info.id)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        let mut info = self.info;
+        info.user_size = user_size;
+        info.updated_at = now;
+        Ok((info, self.frontier.root()))
+    }
+}
