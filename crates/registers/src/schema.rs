@@ -211,10 +211,10 @@ impl Schema {
                 field.datatype.check(v).map_err(|p| err(name, p))?;
             }
         }
-        if let Some(Value::String(k)) = map.get(register) {
-            if k != key {
-                return Err(err(register, format!("holds {k:?} but the entry's key is {key:?}")));
-            }
+        if let Some(Value::String(k)) = map.get(register)
+            && k != key
+        {
+            return Err(err(register, format!("holds {k:?} but the entry's key is {key:?}")));
         }
         Ok(())
     }

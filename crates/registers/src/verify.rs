@@ -59,8 +59,9 @@ impl Registers {
             let recorded = if log == Log::User { info.user_size } else { info.system_size };
             let mut frontier = Frontier::new();
             let mut expected = 1u64;
-            loop {
-                let page = self.entries(&info, log, expected, PAGE).await?;
+            // Only entries up to the size read at the start: appends may go on while we verify.
+            while expected <= recorded {
+                let page = self.entries(&info, log, expected, PAGE.min(recorded - expected + 1)).await?;
                 if page.is_empty() {
                     break;
                 }
@@ -71,10 +72,6 @@ impl Registers {
                     if e.number != expected {
                         let detail = format!("{} entry {expected} is missing (next stored is {})", log.as_str(), e.number);
                         return Ok(self.report(&frontier, Some(altered(log, expected, detail))));
-                    }
-                    if e.number > recorded {
-                        let detail = format!("{} entry {} is beyond the recorded size {recorded}", log.as_str(), e.number);
-                        return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
                     }
                     for h in &e.item_hashes {
                         referenced.insert(*h);
@@ -94,11 +91,11 @@ impl Registers {
                         for (id, hash) in frontier.push(leaf_hash(&e.leaf_bytes())) {
                             completed.push((e.number, id, hash));
                         }
-                        if let Some(root) = checkpoints.get(&e.number) {
-                            if root.as_slice() != frontier.root() {
-                                let detail = format!("the published checkpoint at size {} no longer matches the entries", e.number);
-                                return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
-                            }
+                        if let Some(root) = checkpoints.get(&e.number)
+                            && root.as_slice() != frontier.root()
+                        {
+                            let detail = format!("the published checkpoint at size {} no longer matches the entries", e.number);
+                            return Ok(self.report(&frontier, Some(altered(log, e.number, detail))));
                         }
                     }
                     expected += 1;
@@ -118,10 +115,14 @@ impl Registers {
                 }
             }
             if expected - 1 != recorded {
-                let detail = format!("the register records {recorded} {} entries but {} are stored", log.as_str(), expected - 1);
+                let detail = format!("the register records {recorded} {} entries but only {} are stored", log.as_str(), expected - 1);
                 return Ok(self.report(&frontier, Some(altered(log, expected, detail))));
             }
             if log == Log::User {
+                if let Some(size) = checkpoints.keys().copied().filter(|s| *s > recorded).min() {
+                    let detail = format!("a checkpoint was published at size {size} but the register now records only {recorded} entries");
+                    return Ok(self.report(&frontier, Some(altered(log, recorded + 1, detail))));
+                }
                 // Items nobody references must still hash to their address.
                 let rows = sqlx::query("SELECT hash, content FROM items WHERE register_id = $1")
                     .bind(info.id)

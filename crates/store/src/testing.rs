@@ -37,10 +37,10 @@ impl TestStore {
     /// Closes the pool and drops the PostgreSQL database (SQLite's directory goes on drop).
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let (Some(admin), Some(db)) = (&self.admin_url, &self.db_name) {
-            if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut conn).await;
-            }
+        if let (Some(admin), Some(db)) = (&self.admin_url, &self.db_name)
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut conn).await;
         }
     }
 }

@@ -36,8 +36,24 @@ pub struct ApiState {
     pub origin: String,
 }
 
+/// Declares the custodian API key scheme that write routes require.
+struct CustodianKey;
+
+impl utoipa::Modify for CustodianKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("A custodian API key for the register, issued by `guildhall register key`"))
+            .build();
+        components.add_security_scheme("custodian_key", SecurityScheme::Http(scheme));
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&CustodianKey),
     info(title = "Guildhall", description = "Guildhall: registers and common platforms for local government."),
     tags((name = "registers", description = "Append-only, verifiable registers (openregister v1 shapes, RFC 9162 proofs, RSF)"))
 )]

@@ -1,0 +1,19 @@
+//! The commands the CLI runs, one module each; each returns the process exit code. Parsing the
+//! command line lives in `cli`, wiring the server in `startup`.
+
+pub mod council;
+pub mod register;
+pub mod serve;
+
+use crate::cli::Command;
+use crate::configuration::Settings;
+
+/// Runs a parsed command with its settings and returns the exit code.
+pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8> {
+    match command {
+        Command::Serve(_) => serve::run(settings).await,
+        Command::Demo(_) => crate::demo::run(settings).await,
+        Command::Council(c) => council::run(c, &settings).await,
+        Command::Register(c) => register::run(c, &settings).await,
+    }
+}

@@ -1,0 +1,131 @@
+//! Settings, layered with figment: built-in defaults ← a TOML file (`--config`, or
+//! `./guildhall.toml` when present) ← `GUILDHALL_*` environment variables ← command-line flags.
+//! Only reading settings lives here; using them is start-up's job.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{Cli, Command};
+
+/// The database `guildhall demo` uses unless one is given.
+pub const DEMO_DATABASE_URL: &str = "sqlite://data/demo.sqlite";
+
+/// How logs are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for terminals.
+    #[default]
+    Pretty,
+    /// One JSON object a line, for log shippers.
+    Json,
+}
+
+/// Everything a Guildhall process needs to know to start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Address to bind the HTTP server to.
+    pub bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    pub port: u16,
+    /// Public host name: the checkpoint origin prefix and the name of the signing key.
+    pub origin: String,
+    /// Log format on stderr.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            database_url: store::default_sqlite_url(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            origin: "localhost".to_string(),
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// The flags that override configuration; unset ones are left out so lower layers show through.
+#[derive(Debug, Default, Serialize)]
+struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+}
+
+impl Settings {
+    /// Reads the layers for this command line; a missing `--config` file or a bad value is an error.
+    pub fn load(cli: &Cli) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match &cli.config {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new("guildhall.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("guildhall.toml"))
+            }
+            None => {}
+        }
+        figment =
+            figment.merge(Env::prefixed("GUILDHALL_").only(&["database_url", "bind", "port", "origin", "log_format"]));
+        let mut overrides = Overrides { database_url: cli.database_url.clone(), ..Overrides::default() };
+        if let Command::Serve(args) | Command::Demo(args) = &cli.command {
+            overrides.bind = args.bind;
+            overrides.port = args.port;
+        }
+        if let (Command::Demo(_), None) = (&cli.command, &cli.database_url) {
+            overrides.database_url = Some(DEMO_DATABASE_URL.to_string());
+        }
+        figment = figment.merge(Serialized::defaults(overrides));
+        figment.extract().context("invalid configuration")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own large error type
+    fn flags_override_the_environment_which_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("g.toml", "port = 9000\norigin = \"file.example\"\nlog_format = \"json\"\n")?;
+            jail.set_env("GUILDHALL_ORIGIN", "env.example");
+            let cli = Cli::parse_from(["guildhall", "--config", "g.toml", "serve", "--port", "9100"]);
+            let s = Settings::load(&cli).map_err(|e| e.to_string())?;
+            assert_eq!(s.port, 9100);
+            assert_eq!(s.origin, "env.example");
+            assert_eq!(s.log_format, LogFormat::Json);
+            assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own large error type
+    fn demo_uses_its_own_database_unless_one_is_given() {
+        figment::Jail::expect_with(|_jail| {
+            let s = Settings::load(&Cli::parse_from(["guildhall", "demo"])).map_err(|e| e.to_string())?;
+            assert_eq!(s.database_url, DEMO_DATABASE_URL);
+            let s = Settings::load(&Cli::parse_from(["guildhall", "--database-url", "sqlite://x.db", "demo"]))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.database_url, "sqlite://x.db");
+            Ok(())
+        });
+    }
+}

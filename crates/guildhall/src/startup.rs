@@ -1,0 +1,118 @@
+//! Start-up in one place: open and migrate the store, build the router (the bricks' APIs plus
+//! the operational routes, with tracing and metrics middleware), bind, and serve until a
+//! signal arrives. What each route does lives with its brick or in `ops`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use registers::Registers;
+use registers::api::ApiState;
+use store::{Councils, Store};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::configuration::Settings;
+use crate::ops::{self, OpsState};
+
+/// A built application: bound to its port, ready to serve.
+pub struct Application {
+    address: SocketAddr,
+    listener: TcpListener,
+    router: Router,
+    store: Store,
+}
+
+/// Connects to the database and runs every brick's migrations, in order.
+pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url).await.context("cannot open the database")?;
+    store.migrate_core().await.context("cannot migrate the database")?;
+    Registers::migrate(&store).await.context("cannot migrate the registers tables")?;
+    Ok(store)
+}
+
+impl Application {
+    /// Opens the store named in the settings and builds the application on it.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let store = open_store(&settings.database_url).await?;
+        Application::build_with_store(settings, store).await
+    }
+
+    /// Builds the application on an already migrated store and binds its listener (port 0 picks one).
+    pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
+        let router = router(&settings, store.clone()).await?;
+        let listener = TcpListener::bind((settings.bind, settings.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
+        let address = listener.local_addr()?;
+        Ok(Application { address, listener, router, store })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address actually bound.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT or SIGTERM, letting requests in flight finish, then closes the store.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(url = %format!("http://{}", self.address), "Guildhall listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the HTTP server failed")?;
+        tracing::info!("shut down");
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Every route the instance serves, with its OpenAPI document, request tracing and metrics.
+pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router> {
+    let registers = Registers::new(store.clone());
+    let signer =
+        registers.checkpoint_signer(&settings.origin).await.context("cannot load the checkpoint signing key")?;
+    let state = ApiState { registers, councils: Councils::new(store.clone()), signer, origin: settings.origin.clone() };
+    let (api, mut openapi) = registers::api::router(state);
+    let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
+    openapi.merge(ops_openapi);
+    let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
+    let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
+    Ok(api
+        .merge(ops_routes.with_state(ops_state))
+        .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(TraceLayer::new_for_http()))
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        _ = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}
