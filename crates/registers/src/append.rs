@@ -58,7 +58,8 @@ impl Registers {
         let first = writer.user_size() + 1;
         let now = now_timestamp();
         for (i, entry) in entries.into_iter().enumerate() {
-            let at = |m: String| RegisterError::InvalidEntry(format!("entry {} (key {:?}): {m}", i + 1, entry.key));
+            let label = format!("entry {} (key {:?})", i + 1, entry.key);
+            let at = |m: String| RegisterError::InvalidEntry(format!("{label}: {m}"));
             check_key(&entry.key).map_err(at)?;
             let timestamp = entry.timestamp.clone().unwrap_or_else(|| now.clone());
             check_timestamp(&timestamp).map_err(at)?;
@@ -71,7 +72,8 @@ impl Registers {
                 hashes.push(item.hash());
                 writer.add_item_if_new(item);
             }
-            writer.append(entry.log, entry.key.clone(), timestamp, hashes).await.map_err(|e| match e {
+            let NewEntry { log, key, items, .. } = entry;
+            writer.append(log, key, timestamp, hashes, Some(items)).await.map_err(|e| match e {
                 RegisterError::Schema(s) => at(s.to_string()),
                 RegisterError::InvalidEntry(m) => at(m),
                 other => other,

@@ -18,9 +18,8 @@ impl ItemHash {
 
     /// Parses `sha-256:<64 lower-case hex digits>`.
     pub fn parse(s: &str) -> Result<ItemHash, String> {
-        let hex_part = s
-            .strip_prefix("sha-256:")
-            .ok_or_else(|| format!("item hash {s:?} must start with \"sha-256:\""))?;
+        let hex_part =
+            s.strip_prefix("sha-256:").ok_or_else(|| format!("item hash {s:?} must start with \"sha-256:\""))?;
         if hex_part.len() != 64 || !hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(format!("item hash {s:?} must be \"sha-256:\" and 64 lower-case hex digits"));
         }
@@ -167,10 +166,7 @@ mod tests {
     #[test]
     fn the_readme_example_item_hashes_as_gov_uk_registers_did() {
         let item = Item::from_canonical(r#"{"bar":"xyz","foo":"abc"}"#).unwrap();
-        assert_eq!(
-            item.hash().to_string(),
-            "sha-256:5dd4fe3b0de91882dae86b223ca531b5c8f2335d9ee3fd0ab18dfdc2871d0c61"
-        );
+        assert_eq!(item.hash().to_string(), "sha-256:5dd4fe3b0de91882dae86b223ca531b5c8f2335d9ee3fd0ab18dfdc2871d0c61");
     }
 
     #[test]

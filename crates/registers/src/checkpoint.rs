@@ -104,11 +104,8 @@ pub fn verify_checkpoint(note: &str, verifier_key: &str) -> std::result::Result<
     let mut lines = body.lines();
     let origin = lines.next().ok_or("no origin")?.to_string();
     let size = lines.next().and_then(|s| s.parse().ok()).ok_or("bad size line")?;
-    let root: Hash = lines
-        .next()
-        .and_then(|s| B64.decode(s).ok())
-        .and_then(|v| v.try_into().ok())
-        .ok_or("bad root line")?;
+    let root: Hash =
+        lines.next().and_then(|s| B64.decode(s).ok()).and_then(|v| v.try_into().ok()).ok_or("bad root line")?;
     Ok(CheckedCheckpoint { origin, size, root })
 }
 
@@ -125,7 +122,10 @@ impl Registers {
         .bind(now_timestamp())
         .execute(self.store.pool())
         .await?;
-        let row = sqlx::query("SELECT secret FROM checkpoint_keys WHERE name = $1").bind(name).fetch_one(self.store.pool()).await?;
+        let row = sqlx::query("SELECT secret FROM checkpoint_keys WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.store.pool())
+            .await?;
         let secret: [u8; 32] = row
             .try_get::<Vec<u8>, _>(0)?
             .try_into()
@@ -134,14 +134,20 @@ impl Registers {
     }
 
     /// The signed checkpoint for the register's current size, signing and recording it the first time it is asked for.
-    pub async fn checkpoint(&self, register: &RegisterInfo, origin: &str, signer: &CheckpointSigner) -> Result<Checkpoint> {
+    pub async fn checkpoint(
+        &self,
+        register: &RegisterInfo,
+        origin: &str,
+        signer: &CheckpointSigner,
+    ) -> Result<Checkpoint> {
         let info = self.get(register.owner, &register.name).await?;
         let size = info.user_size;
-        let existing = sqlx::query("SELECT root, published_at, note FROM checkpoints WHERE register_id = $1 AND size = $2")
-            .bind(info.id)
-            .bind(size as i64)
-            .fetch_optional(self.store.pool())
-            .await?;
+        let existing =
+            sqlx::query("SELECT root, published_at, note FROM checkpoints WHERE register_id = $1 AND size = $2")
+                .bind(info.id)
+                .bind(size as i64)
+                .fetch_optional(self.store.pool())
+                .await?;
         if let Some(row) = existing {
             let root = crate::sql::to_hash(&row.try_get::<Vec<u8>, _>(0)?)?;
             return Ok(Checkpoint { size, root, published_at: row.try_get(1)?, note: row.try_get(2)? });

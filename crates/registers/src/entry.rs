@@ -96,7 +96,9 @@ pub fn check_key(key: &str) -> Result<(), String> {
         return Err(format!("key is {} bytes long; at most 256", key.len()));
     }
     if let Some(c) = key.chars().find(|c| c.is_whitespace() || c.is_control() || *c == '/' || *c == '?' || *c == '#') {
-        return Err(format!("key {key:?} contains {c:?}; keys may not hold whitespace, control characters, '/', '?' or '#'"));
+        return Err(format!(
+            "key {key:?} contains {c:?}; keys may not hold whitespace, control characters, '/', '?' or '#'"
+        ));
     }
     Ok(())
 }
@@ -118,7 +120,9 @@ mod tests {
     #[test]
     fn the_first_country_entry_has_the_leaf_hash_gov_uk_published() {
         // Entry 1 of country.rsf; its leaf hash is the one the vectors README gives.
-        let country = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/rsf/country.rsf")).unwrap();
+        let country =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/rsf/country.rsf"))
+                .unwrap();
         let line = country.lines().find(|l| l.starts_with("append-entry\tuser\tSU\t2016-04-05T13:23:05Z")).unwrap();
         let entry = Entry {
             log: Log::User,

@@ -20,8 +20,8 @@ pub type Hash = [u8; 32];
 
 /// The root of the empty tree, SHA-256 of the empty string (RFC 9162 §2.1.1: MTH({}) = HASH()).
 pub const EMPTY_ROOT: Hash = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
+    0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ];
 
 /// The hash of one leaf, SHA-256(0x00 || data); the 0x00 prefix keeps leaves and nodes apart.
@@ -67,11 +67,7 @@ impl NodeId {
     /// One integer key for storage, `(level << 56) | index`, so a store needs one indexed column.
     /// Requires `index < 2^56` (a tree of up to 2^56 leaves); higher index bits are dropped.
     pub fn storage_key(self) -> i64 {
-        debug_assert!(
-            self.index <= INDEX_MASK,
-            "node index {} needs more than 56 bits",
-            self.index
-        );
+        debug_assert!(self.index <= INDEX_MASK, "node index {} needs more than 56 bits", self.index);
         // level <= 64 in any real tree, so the key stays positive and fits in an i64.
         let key = (u64::from(self.level) << INDEX_BITS) | (self.index & INDEX_MASK);
         key as i64
@@ -80,10 +76,7 @@ impl NodeId {
     /// The inverse of [`NodeId::storage_key`], to name nodes read back from a store.
     pub fn from_storage_key(key: i64) -> Self {
         let key = key as u64;
-        Self {
-            level: (key >> INDEX_BITS) as u8,
-            index: key & INDEX_MASK,
-        }
+        Self { level: (key >> INDEX_BITS) as u8, index: key & INDEX_MASK }
     }
 
     /// The first leaf this subtree covers.
@@ -93,10 +86,7 @@ impl NodeId {
 
     /// The parent subtree, one level up, whose left or right half this is.
     fn parent(self) -> Self {
-        Self {
-            level: self.level + 1,
-            index: self.index >> 1,
-        }
+        Self { level: self.level + 1, index: self.index >> 1 }
     }
 }
 
@@ -151,10 +141,7 @@ fn collect_subtrees(start: u64, len: u64, out: &mut Vec<NodeId>) {
 fn aligned_node(start: u64, len: u64) -> Option<NodeId> {
     if len.is_power_of_two() && start & (len - 1) == 0 {
         let level = len.trailing_zeros();
-        Some(NodeId {
-            level: level as u8,
-            index: start >> level,
-        })
+        Some(NodeId { level: level as u8, index: start >> level })
     } else {
         None
     }
@@ -186,9 +173,7 @@ pub enum ProofError {
         to: u64,
     },
     /// A consistency proof was asked from the empty tree, which every tree extends.
-    #[error(
-        "consistency from size 0 to size {to}: every tree extends the empty tree, no proof is useful"
-    )]
+    #[error("consistency from size 0 to size {to}: every tree extends the empty tree, no proof is useful")]
     EmptyFrom {
         /// The new (second) size.
         to: u64,
@@ -214,10 +199,7 @@ pub struct MissingNode(pub NodeId);
 /// The ranges whose hashes form the root of a tree of `size` leaves, so roots use the same
 /// machinery as proofs: [0, size), or `None` for the empty tree (whose root is [`EMPTY_ROOT`]).
 pub fn root_range(size: u64) -> Option<LeafRange> {
-    (size > 0).then_some(LeafRange {
-        start: 0,
-        end: size,
-    })
+    (size > 0).then_some(LeafRange { start: 0, end: size })
 }
 
 /// RFC 9162 §2.1.3.1 PATH(m, D[0:n]): the ranges of the audit path for leaf `index` in a tree of
@@ -233,16 +215,10 @@ pub fn inclusion_plan(index: u64, size: u64) -> Result<Vec<LeafRange>, ProofErro
         let k = split_point(hi - lo);
         let mid = lo + k;
         if index < mid {
-            top_down.push(LeafRange {
-                start: mid,
-                end: hi,
-            });
+            top_down.push(LeafRange { start: mid, end: hi });
             hi = mid;
         } else {
-            top_down.push(LeafRange {
-                start: lo,
-                end: mid,
-            });
+            top_down.push(LeafRange { start: lo, end: mid });
             lo = mid;
         }
     }
@@ -267,16 +243,10 @@ pub fn consistency_plan(from: u64, to: u64) -> Result<Vec<LeafRange>, ProofError
     while m < hi - lo {
         let k = split_point(hi - lo);
         if m <= k {
-            top_down.push(LeafRange {
-                start: lo + k,
-                end: hi,
-            });
+            top_down.push(LeafRange { start: lo + k, end: hi });
             hi = lo + k;
         } else {
-            top_down.push(LeafRange {
-                start: lo,
-                end: lo + k,
-            });
+            top_down.push(LeafRange { start: lo, end: lo + k });
             lo += k;
             m -= k;
             whole = false;
@@ -358,22 +328,11 @@ impl Frontier {
     /// Rebuild from a size and the hashes of the perfect subtrees of [0, size) (in the order of
     /// `LeafRange { start: 0, end: size }.perfect_subtrees()`), so a log can resume appending.
     pub fn from_parts(size: u64, subtrees: Vec<Hash>) -> Result<Self, FrontierError> {
-        let ids = LeafRange {
-            start: 0,
-            end: size,
-        }
-        .perfect_subtrees();
+        let ids = LeafRange { start: 0, end: size }.perfect_subtrees();
         if ids.len() != subtrees.len() {
-            return Err(FrontierError::WrongSubtreeCount {
-                size,
-                expected: ids.len(),
-                got: subtrees.len(),
-            });
+            return Err(FrontierError::WrongSubtreeCount { size, expected: ids.len(), got: subtrees.len() });
         }
-        Ok(Self {
-            size,
-            stack: ids.into_iter().zip(subtrees).collect(),
-        })
+        Ok(Self { size, stack: ids.into_iter().zip(subtrees).collect() })
     }
 
     /// Number of leaves appended so far.
@@ -469,20 +428,14 @@ impl MemoryTree {
     /// Refuses sizes beyond what the tree holds.
     fn check_size(&self, size: u64) -> Result<(), ProofError> {
         if size > self.size() {
-            return Err(ProofError::BeyondTree {
-                size,
-                have: self.size(),
-            });
+            return Err(ProofError::BeyondTree { size, have: self.size() });
         }
         Ok(())
     }
 
     /// The hashes of planned ranges, in plan order.
     fn hashes(&self, ranges: &[LeafRange]) -> Result<Vec<Hash>, ProofError> {
-        ranges
-            .iter()
-            .map(|&r| range_hash(r, &self.nodes).map_err(ProofError::from))
-            .collect()
+        ranges.iter().map(|&r| range_hash(r, &self.nodes).map_err(ProofError::from)).collect()
     }
 }
 
@@ -540,9 +493,7 @@ pub enum VerifyError {
         size2: u64,
     },
     /// A consistency proof from the empty tree proves nothing, so it is refused.
-    #[error(
-        "consistency from size 0 to size {size2} is useless: every tree extends the empty tree"
-    )]
+    #[error("consistency from size 0 to size {size2} is useless: every tree extends the empty tree")]
     EmptyFrom {
         /// The new size.
         size2: u64,
@@ -557,10 +508,7 @@ pub enum VerifyError {
 
 /// Reads a 32-byte hash or says which input was malformed.
 fn as_hash(bytes: &[u8], what: &'static str) -> Result<Hash, VerifyError> {
-    bytes.try_into().map_err(|_| VerifyError::WrongHashLength {
-        what,
-        len: bytes.len(),
-    })
+    bytes.try_into().map_err(|_| VerifyError::WrongHashLength { what, len: bytes.len() })
 }
 
 /// Reads every proof element as a 32-byte hash, so garbage is refused instead of hashed.
@@ -570,11 +518,7 @@ fn proof_hashes<P: AsRef<[u8]>>(proof: &[P]) -> Result<Vec<Hash>, VerifyError> {
         .enumerate()
         .map(|(position, p)| {
             let p = p.as_ref();
-            p.try_into()
-                .map_err(|_| VerifyError::WrongProofElementLength {
-                    position,
-                    len: p.len(),
-                })
+            p.try_into().map_err(|_| VerifyError::WrongProofElementLength { position, len: p.len() })
         })
         .collect()
 }
@@ -584,20 +528,13 @@ fn check_root(which: &'static str, computed: &Hash, expected: &Hash) -> Result<(
     if computed == expected {
         Ok(())
     } else {
-        Err(VerifyError::RootMismatch {
-            which,
-            expected: hex::encode(expected),
-            computed: hex::encode(computed),
-        })
+        Err(VerifyError::RootMismatch { which, expected: hex::encode(expected), computed: hex::encode(computed) })
     }
 }
 
 /// `x >> n`, 0 when n >= 64 instead of overflowing.
 fn shr(x: u64, n: usize) -> u64 {
-    u32::try_from(n)
-        .ok()
-        .and_then(|n| x.checked_shr(n))
-        .unwrap_or(0)
+    u32::try_from(n).ok().and_then(|n| x.checked_shr(n)).unwrap_or(0)
 }
 
 /// Splits an inclusion proof for `index` in a tree of `size` into its inner part (siblings below
@@ -610,24 +547,17 @@ fn decompose_inclusion(index: u64, size: u64) -> (usize, usize) {
 
 /// Hashes `seed` up through inner siblings; bit i of `index` says on which side sibling i is.
 fn chain_inner(seed: Hash, proof: &[Hash], index: u64) -> Hash {
-    proof.iter().enumerate().fold(seed, |acc, (i, h)| {
-        if shr(index, i) & 1 == 0 {
-            node_hash(&acc, h)
-        } else {
-            node_hash(h, &acc)
-        }
-    })
+    proof.iter().enumerate().fold(
+        seed,
+        |acc, (i, h)| {
+            if shr(index, i) & 1 == 0 { node_hash(&acc, h) } else { node_hash(h, &acc) }
+        },
+    )
 }
 
 /// Like [`chain_inner`], but only the left siblings: recomputes the old root in a consistency proof.
 fn chain_inner_right(seed: Hash, proof: &[Hash], index: u64) -> Hash {
-    proof.iter().enumerate().fold(seed, |acc, (i, h)| {
-        if shr(index, i) & 1 == 1 {
-            node_hash(h, &acc)
-        } else {
-            acc
-        }
-    })
+    proof.iter().enumerate().fold(seed, |acc, (i, h)| if shr(index, i) & 1 == 1 { node_hash(h, &acc) } else { acc })
 }
 
 /// Hashes `seed` up through border siblings, which are all on the left.
@@ -646,19 +576,13 @@ pub fn verify_inclusion<P: AsRef<[u8]>>(
     root: &[u8],
 ) -> Result<(), VerifyError> {
     if leaf_index >= tree_size {
-        return Err(VerifyError::IndexBeyondSize {
-            index: leaf_index,
-            size: tree_size,
-        });
+        return Err(VerifyError::IndexBeyondSize { index: leaf_index, size: tree_size });
     }
     let leaf = as_hash(leaf_hash, "leaf hash")?;
     let root = as_hash(root, "root")?;
     let (inner, border) = decompose_inclusion(leaf_index, tree_size);
     if proof.len() != inner + border {
-        return Err(VerifyError::WrongProofLength {
-            expected: inner + border,
-            got: proof.len(),
-        });
+        return Err(VerifyError::WrongProofLength { expected: inner + border, got: proof.len() });
     }
     let proof = proof_hashes(proof)?;
     let (inner_part, border_part) = proof.split_at(inner);
@@ -687,10 +611,7 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
     }
     if size1 == size2 {
         if !proof.is_empty() {
-            return Err(VerifyError::WrongProofLength {
-                expected: 0,
-                got: proof.len(),
-            });
+            return Err(VerifyError::WrongProofLength { expected: 0, got: proof.len() });
         }
         if root1 != root2 {
             return Err(VerifyError::EqualSizesRootsDiffer { size: size1 });
@@ -714,19 +635,13 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         match proof.split_first() {
             Some((first, rest)) => (*first, rest),
             None => {
-                return Err(VerifyError::WrongProofLength {
-                    expected: 1 + inner + border,
-                    got: 0,
-                });
+                return Err(VerifyError::WrongProofLength { expected: 1 + inner + border, got: 0 });
             }
         }
     };
     let start = proof.len() - rest.len();
     if rest.len() != inner + border {
-        return Err(VerifyError::WrongProofLength {
-            expected: start + inner + border,
-            got: proof.len(),
-        });
+        return Err(VerifyError::WrongProofLength { expected: start + inner + border, got: proof.len() });
     }
     let (inner_part, border_part) = rest.split_at(inner);
     let mask = shr(size1 - 1, shift);
@@ -759,20 +674,13 @@ mod tests {
         }
         assert_eq!(NodeId { level: 1, index: 0 }.storage_key(), 1 << 56);
         assert_eq!(NodeId::leaf(5).storage_key(), 5);
-        assert_ne!(
-            NodeId { level: 1, index: 3 }.storage_key(),
-            NodeId::leaf(3).storage_key()
-        );
+        assert_ne!(NodeId { level: 1, index: 3 }.storage_key(), NodeId::leaf(3).storage_key());
     }
 
     #[test]
     fn storage_keys_sort_by_level_then_index() {
-        let mut ids = vec![
-            NodeId { level: 2, index: 0 },
-            NodeId::leaf(9),
-            NodeId { level: 1, index: 4 },
-            NodeId::leaf(1),
-        ];
+        let mut ids =
+            vec![NodeId { level: 2, index: 0 }, NodeId::leaf(9), NodeId { level: 1, index: 4 }, NodeId::leaf(1)];
         let mut keys: Vec<i64> = ids.iter().map(|id| id.storage_key()).collect();
         ids.sort();
         keys.sort();
@@ -830,14 +738,8 @@ mod tests {
 
     #[test]
     fn plans_refuse_impossible_requests() {
-        assert_eq!(
-            inclusion_plan(3, 3),
-            Err(ProofError::LeafBeyondSize { index: 3, size: 3 })
-        );
-        assert_eq!(
-            consistency_plan(5, 4),
-            Err(ProofError::SizeOrder { from: 5, to: 4 })
-        );
+        assert_eq!(inclusion_plan(3, 3), Err(ProofError::LeafBeyondSize { index: 3, size: 3 }));
+        assert_eq!(consistency_plan(5, 4), Err(ProofError::SizeOrder { from: 5, to: 4 }));
         assert_eq!(consistency_plan(0, 4), Err(ProofError::EmptyFrom { to: 4 }));
         assert_eq!(consistency_plan(4, 4), Ok(vec![]));
         assert_eq!(inclusion_plan(0, 1), Ok(vec![]));
@@ -852,10 +754,7 @@ mod tests {
         // For a (index 0): [b, h, i] = [b], [c,d], [e,f,g].
         assert_eq!(inclusion_plan(0, 7), Ok(vec![r(1, 2), r(2, 4), r(4, 7)]));
         // Consistency 3 -> 7: [c, d, g, l] = [2,3), [3,4), [0,2), [4,7).
-        assert_eq!(
-            consistency_plan(3, 7),
-            Ok(vec![r(2, 3), r(3, 4), r(0, 2), r(4, 7)])
-        );
+        assert_eq!(consistency_plan(3, 7), Ok(vec![r(2, 3), r(3, 4), r(0, 2), r(4, 7)]));
         // 4 -> 7: [l] = [4,7).
         assert_eq!(consistency_plan(4, 7), Ok(vec![r(4, 7)]));
         // 6 -> 7: [i, j, k] = [4,6), [6,7), [0,4).
@@ -870,14 +769,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(nodes, sorted);
-        assert_eq!(
-            nodes,
-            vec![
-                NodeId::leaf(6),
-                NodeId { level: 1, index: 2 },
-                NodeId { level: 2, index: 0 },
-            ]
-        );
+        assert_eq!(nodes, vec![NodeId::leaf(6), NodeId { level: 1, index: 2 }, NodeId { level: 2, index: 0 },]);
     }
 
     #[test]
@@ -889,21 +781,13 @@ mod tests {
         }
         assert_eq!(
             ids(f.push(leaf_hash(&[3]))),
-            vec![
-                NodeId::leaf(3),
-                NodeId { level: 1, index: 1 },
-                NodeId { level: 2, index: 0 },
-            ]
+            vec![NodeId::leaf(3), NodeId { level: 1, index: 1 }, NodeId { level: 2, index: 0 },]
         );
         assert_eq!(ids(f.push(leaf_hash(&[4]))), vec![NodeId::leaf(4)]);
         assert_eq!(f.size(), 5);
         assert_eq!(
             Frontier::from_parts(5, vec![EMPTY_ROOT]).map(|f| f.size()),
-            Err(FrontierError::WrongSubtreeCount {
-                size: 5,
-                expected: 2,
-                got: 1
-            })
+            Err(FrontierError::WrongSubtreeCount { size: 5, expected: 2, got: 1 })
         );
     }
 }

@@ -11,7 +11,10 @@ use crate::error::{RegisterError, Result};
 use crate::merkle::{self, EMPTY_ROOT, Hash, LeafRange};
 use crate::register::{RegisterInfo, Registers};
 use crate::schema::Schema;
-use crate::sql::{fetch_items, fetch_nodes, list, load_schema, MAX_PARAMS};
+use crate::sql::{fetch_items, fetch_nodes, load_schema};
+
+/// Most records one call returns.
+const MAX_PAGE: u64 = 10_000;
 
 /// A record: the newest entry for a key, with its items.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,29 +100,19 @@ impl Registers {
 
     /// Records in key order, a page at a time.
     pub async fn records(&self, register: &RegisterInfo, offset: u64, limit: u64) -> Result<Vec<Record>> {
+        // The newest entry number per key for one page of keys, then those entries by primary key.
         let rows = sqlx::query(
-            "SELECT MAX(entry_number) FROM entries WHERE register_id = $1 AND log = 0 \
-             GROUP BY key ORDER BY key LIMIT $2 OFFSET $3",
+            "SELECT e.entry_number, e.key, e.timestamp, e.item_hashes FROM entries e JOIN \
+             (SELECT key, MAX(entry_number) AS newest FROM entries WHERE register_id = $1 AND log = 0 \
+              GROUP BY key ORDER BY key LIMIT $2 OFFSET $3) page \
+             ON e.register_id = $1 AND e.log = 0 AND e.entry_number = page.newest ORDER BY e.key",
         )
         .bind(register.id)
-        .bind(limit.min(MAX_PARAMS as u64 - 2) as i64)
-        .bind(offset as i64)
+        .bind(limit.min(MAX_PAGE) as i64)
+        .bind(offset.min(i64::MAX as u64) as i64)
         .fetch_all(self.store.pool())
         .await?;
-        let numbers: Vec<i64> = rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
-        if numbers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
-             WHERE register_id = $1 AND log = 0 AND entry_number IN ({}) ORDER BY key",
-            list(2, numbers.len())
-        );
-        let mut q = sqlx::query(&sql).bind(register.id);
-        for n in &numbers {
-            q = q.bind(*n);
-        }
-        let entries = q.fetch_all(self.store.pool()).await?.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
+        let entries = rows.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
         self.with_items(register, entries).await
     }
 
@@ -142,7 +135,9 @@ impl Registers {
                 let items = entry
                     .item_hashes
                     .iter()
-                    .map(|h| items.get(h).cloned().ok_or_else(|| RegisterError::Corrupt(format!("item {h} is missing"))))
+                    .map(|h| {
+                        items.get(h).cloned().ok_or_else(|| RegisterError::Corrupt(format!("item {h} is missing")))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Record { entry, items })
             })
@@ -192,7 +187,8 @@ impl Registers {
                 "entry {number} is not in a tree of size {size}: entries are numbered 1 to {size}"
             )));
         }
-        let plan = merkle::inclusion_plan(number - 1, size).map_err(|e| RegisterError::BadProofRequest(e.to_string()))?;
+        let plan =
+            merkle::inclusion_plan(number - 1, size).map_err(|e| RegisterError::BadProofRequest(e.to_string()))?;
         self.range_hashes(register, &plan).await
     }
 

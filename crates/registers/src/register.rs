@@ -106,9 +106,7 @@ impl Registers {
 
     /// Runs this brick's migrations (after the store's own).
     pub async fn migrate(store: &Store) -> Result<()> {
-        store
-            .migrate(sqlx::migrate!("./migrations/sqlite"), sqlx::migrate!("./migrations/postgres"))
-            .await?;
+        store.migrate(sqlx::migrate!("./migrations/sqlite"), sqlx::migrate!("./migrations/postgres")).await?;
         Ok(())
     }
 

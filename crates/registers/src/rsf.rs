@@ -39,9 +39,9 @@ pub struct LineError {
 /// Parses one line (without its newline).
 pub fn parse_line(line_no: u64, line: &str) -> Result<Command, LineError> {
     let err = |message: String| LineError { line: line_no, message };
-    let (command, rest) = line.split_once('\t').ok_or_else(|| {
-        err(format!("expected a command and tab-separated arguments, got {:?}", truncate(line)))
-    })?;
+    let (command, rest) = line
+        .split_once('\t')
+        .ok_or_else(|| err(format!("expected a command and tab-separated arguments, got {:?}", truncate(line))))?;
     match command {
         "add-item" => Item::from_canonical(rest).map(Command::AddItem).map_err(|e| err(format!("add-item: {e}"))),
         "append-entry" => {

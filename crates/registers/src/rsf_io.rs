@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::io::BufRead;
 
+use futures_util::TryStreamExt;
 use sqlx::Row;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
@@ -56,7 +57,7 @@ impl Registers {
             match rsf::parse_line(line_no, text).map_err(RegisterError::Rsf)? {
                 Command::AddItem(item) => writer.add_item_line(item),
                 Command::AppendEntry { log, key, timestamp, item_hashes } => {
-                    writer.append(log, key, timestamp, item_hashes).await.map_err(|e| match e {
+                    writer.append(log, key, timestamp, item_hashes, None).await.map_err(|e| match e {
                         RegisterError::Database(_) | RegisterError::Io(_) => e,
                         other => fail(format!("append-entry: {other}")),
                     })?;
@@ -86,11 +87,18 @@ impl Registers {
     /// Writes RSF: the whole register when `from` is 0 (items, system entries, user entries, each
     /// in stored order, between assertions of the empty and the final root), or, from entry
     /// `from`, the user entries after it with the items they need, starting from the root at `from`.
-    pub async fn export_rsf(&self, register: &RegisterInfo, from: u64, out: &mut (impl AsyncWrite + Unpin)) -> Result<()> {
+    pub async fn export_rsf(
+        &self,
+        register: &RegisterInfo,
+        from: u64,
+        out: &mut (impl AsyncWrite + Unpin),
+    ) -> Result<()> {
         let info = self.get(register.owner, &register.name).await?;
         let size = info.user_size;
         if from > size {
-            return Err(RegisterError::BadProofRequest(format!("cannot export from entry {from}: the register has {size} entries")));
+            return Err(RegisterError::BadProofRequest(format!(
+                "cannot export from entry {from}: the register has {size} entries"
+            )));
         }
         let pool = self.store.pool();
         let start_root = if from == 0 { EMPTY_ROOT } else { self.root(&info, from).await? };
@@ -103,31 +111,27 @@ impl Registers {
                 .fetch_one(pool)
                 .await?
                 .try_get(0)?;
-            let mut after = -1i64;
-            loop {
-                let rows = sqlx::query(
-                    "SELECT position, content FROM items WHERE register_id = $1 AND position > $2 AND position < $3 \
-                     UNION ALL \
-                     SELECT r.position, i.content FROM item_repeats r JOIN items i ON i.register_id = r.register_id AND i.hash = r.hash \
-                     WHERE r.register_id = $1 AND r.position > $2 AND r.position < $3 \
-                     ORDER BY 1 LIMIT $4",
-                )
-                .bind(info.id)
-                .bind(after)
-                .bind(item_lines)
-                .bind(PAGE)
-                .fetch_all(pool)
-                .await?;
-                let mut buf = String::new();
-                for row in &rows {
-                    after = row.try_get(0)?;
-                    buf.push_str(&rsf::add_item_line(&row.try_get::<String, _>(1)?));
-                }
-                out.write_all(buf.as_bytes()).await?;
-                if (rows.len() as i64) < PAGE {
-                    break;
+            // One ordered stream (no index on position is kept: writes matter more than exports).
+            let mut rows = sqlx::query(
+                "SELECT position, content FROM items WHERE register_id = $1 AND position < $2 \
+                 UNION ALL \
+                 SELECT r.position, i.content FROM item_repeats r JOIN items i ON i.register_id = r.register_id AND i.hash = r.hash \
+                 WHERE r.register_id = $1 AND r.position < $2 \
+                 ORDER BY 1",
+            )
+            .bind(info.id)
+            .bind(item_lines)
+            .fetch(pool);
+            let mut buf = String::with_capacity(1 << 16);
+            while let Some(row) = rows.try_next().await? {
+                buf.push_str(&rsf::add_item_line(&row.try_get::<String, _>(1)?));
+                if buf.len() >= 1 << 16 {
+                    out.write_all(buf.as_bytes()).await?;
+                    buf.clear();
                 }
             }
+            out.write_all(buf.as_bytes()).await?;
+            drop(rows);
             self.write_entries(&info, Log::System, 0, info.system_size, None, out).await?;
         }
         let items_needed = (from > 0).then_some(&mut seen);

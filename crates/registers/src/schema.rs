@@ -50,7 +50,11 @@ impl Datatype {
                 !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
             }
             Datatype::Datetime => is_datetime(v),
-            Datatype::Url => (v.starts_with("http://") || v.starts_with("https://")) && v.len() > 8 && !v.contains(char::is_whitespace),
+            Datatype::Url => {
+                (v.starts_with("http://") || v.starts_with("https://"))
+                    && v.len() > 8
+                    && !v.contains(char::is_whitespace)
+            }
             Datatype::Curie => !v.is_empty() && !v.contains(char::is_whitespace),
             Datatype::Period => !v.is_empty(),
         };
@@ -141,7 +145,8 @@ impl Schema {
     pub fn apply_system_item(&mut self, key: &str, item: &Value) {
         let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);
         if let Some(field) = key.strip_prefix("field:") {
-            let cardinality = if text("cardinality").as_deref() == Some("n") { Cardinality::Many } else { Cardinality::One };
+            let cardinality =
+                if text("cardinality").as_deref() == Some("n") { Cardinality::Many } else { Cardinality::One };
             let def = Field {
                 name: text("field").unwrap_or_else(|| field.to_string()),
                 datatype: Datatype::parse(text("datatype").as_deref().unwrap_or("string")),
@@ -194,7 +199,10 @@ impl Schema {
         }
         for (name, value) in map {
             let field = self.field(name).ok_or_else(|| {
-                err(name, format!("is not a field of register {register:?} (its fields are: {})", self.fields.join(", ")))
+                err(
+                    name,
+                    format!("is not a field of register {register:?} (its fields are: {})", self.fields.join(", ")),
+                )
             })?;
             let values: Vec<&str> = match (field.cardinality, value) {
                 (_, Value::String(s)) => vec![s.as_str()],
@@ -205,7 +213,15 @@ impl Schema {
                 (Cardinality::One, Value::Array(_)) => {
                     return Err(err(name, "has cardinality 1 but holds a list".into()));
                 }
-                _ => return Err(err(name, format!("must be a string{}", if field.cardinality == Cardinality::Many { " or a list of strings" } else { "" }))),
+                _ => {
+                    return Err(err(
+                        name,
+                        format!(
+                            "must be a string{}",
+                            if field.cardinality == Cardinality::Many { " or a list of strings" } else { "" }
+                        ),
+                    ));
+                }
             };
             for v in values {
                 field.datatype.check(v).map_err(|p| err(name, p))?;
@@ -231,7 +247,10 @@ mod tests {
         s.apply_system_item("field:start-date", &json!({"field":"start-date","datatype":"datetime","cardinality":"1"}));
         s.apply_system_item("field:usrn", &json!({"field":"usrn","datatype":"integer","cardinality":"1"}));
         s.apply_system_item("field:aliases", &json!({"field":"aliases","datatype":"string","cardinality":"n"}));
-        s.apply_system_item("register:street", &json!({"fields":["street","usrn","start-date","aliases"],"register":"street"}));
+        s.apply_system_item(
+            "register:street",
+            &json!({"fields":["street","usrn","start-date","aliases"],"register":"street"}),
+        );
         s
     }
 

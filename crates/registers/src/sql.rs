@@ -13,62 +13,90 @@ use crate::schema::Schema;
 /// At most this many bound values per statement (SQLite allows 32766, PostgreSQL 65535).
 pub(crate) const MAX_PARAMS: usize = 30_000;
 
-/// `($s,$s+1,…),(…)` for `rows` rows of `cols` values starting at `$start`.
-pub(crate) fn value_rows(start: usize, rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 7);
-    let mut n = start;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            s.push('$');
-            s.push_str(&n.to_string());
-            n += 1;
-        }
-        s.push(')');
-    }
-    s
+/// The placeholder sigil for generated statements. Binding looks every numbered or named SQLite
+/// parameter up in a list, so a statement with thousands of `$N` (or `?N`) costs quadratic time;
+/// anonymous `?`, bound in order of appearance, cost nothing. PostgreSQL knows only `$N`.
+pub(crate) fn sigil(conn: &AnyConnection) -> char {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") { '?' } else { '$' }
 }
 
-/// `$s,$s+1,…` for an `IN (…)` list.
-pub(crate) fn list(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+/// Placeholder `n`: `$n` on PostgreSQL, an anonymous `?` on SQLite (so statements must bind in text order).
+pub(crate) fn ph(sigil: char, n: usize) -> String {
+    if sigil == '?' { "?".to_string() } else { format!("${n}") }
 }
 
-/// Fetches stored Merkle node hashes by id; ids that are not stored are simply absent.
-pub(crate) async fn fetch_nodes(conn: &mut AnyConnection, register_id: i64, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>> {
-    let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(MAX_PARAMS - 1) {
-        let sql = format!(
-            "SELECT node, hash FROM merkle_nodes WHERE register_id = $1 AND node IN ({})",
-            list(2, chunk.len())
+/// Rows looked up per statement by [`lookup_sql`]: SQLite allows at most 500 terms in a compound SELECT.
+pub(crate) const LOOKUP_CHUNK: usize = 400;
+
+/// One statement that looks rows up by full primary key, as a `UNION ALL` of single-row
+/// SELECTs: unlike `IN (…)`, each branch is an exact key lookup whatever the planner's statistics
+/// say (PostgreSQL, before it has analysed a freshly loaded table, otherwise scans the register).
+/// `branch` holds `{}` where the placeholder for the looked-up value goes.
+pub(crate) fn lookup_sql(sigil: char, branch: &str, n: usize) -> String {
+    (1..=n).map(|i| branch.replace("{}", &ph(sigil, i))).collect::<Vec<_>>().join(" UNION ALL ")
+}
+
+/// An id we own (never user input) written into SQL as a literal, `NULL` when absent.
+pub(crate) fn sql_int(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "NULL".to_string())
+}
+
+/// `$s,$s+1,…` for an `IN (…)` list (`?` instead of `$` on SQLite).
+pub(crate) fn list(sigil: char, start: usize, n: usize) -> String {
+    (start..start + n).map(|i| ph(sigil, i)).collect::<Vec<_>>().join(",")
+}
+
+/// The user entry whose append completed a node, and where in its `merkle_hashes` the node sits.
+pub(crate) fn node_home(id: NodeId) -> (u64, usize) {
+    ((id.index + 1) << id.level, 32 * id.level as usize)
+}
+
+/// Fetches stored Merkle node hashes by id (from the rows of the entries that completed them);
+/// ids that are not stored are simply absent.
+pub(crate) async fn fetch_nodes(
+    conn: &mut AnyConnection,
+    register_id: i64,
+    ids: &[NodeId],
+) -> Result<HashMap<NodeId, Hash>> {
+    let mut numbers: Vec<i64> = ids.iter().map(|id| node_home(*id).0 as i64).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut blobs: HashMap<u64, Vec<u8>> = HashMap::with_capacity(numbers.len());
+    for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        let branch = format!(
+            "SELECT entry_number, merkle_hashes FROM entries WHERE register_id = {register_id} AND log = 0 AND entry_number = {{}}"
         );
-        let mut q = sqlx::query(&sql).bind(register_id);
-        for id in chunk {
-            q = q.bind(id.storage_key());
+        let sql = lookup_sql(sigil(conn), &branch, chunk.len());
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q.bind(*n);
         }
         for row in q.fetch_all(&mut *conn).await? {
-            let node = NodeId::from_storage_key(row.try_get(0)?);
-            out.insert(node, to_hash(&row.try_get::<Vec<u8>, _>(1)?)?);
+            let blob: Option<Vec<u8>> = row.try_get(1)?;
+            blobs.insert(row.try_get::<i64, _>(0)? as u64, blob.unwrap_or_default());
+        }
+    }
+    let mut out = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let (number, offset) = node_home(*id);
+        if let Some(hash) = blobs.get(&number).and_then(|b| b.get(offset..offset + 32)) {
+            out.insert(*id, to_hash(hash)?);
         }
     }
     Ok(out)
 }
 
 /// Fetches items by hash; absent hashes are simply missing from the map.
-pub(crate) async fn fetch_items(conn: &mut AnyConnection, register_id: i64, hashes: &[ItemHash]) -> Result<HashMap<ItemHash, Item>> {
+pub(crate) async fn fetch_items(
+    conn: &mut AnyConnection,
+    register_id: i64,
+    hashes: &[ItemHash],
+) -> Result<HashMap<ItemHash, Item>> {
     let mut out = HashMap::with_capacity(hashes.len());
-    for chunk in hashes.chunks(MAX_PARAMS - 1) {
-        let sql = format!(
-            "SELECT hash, content FROM items WHERE register_id = $1 AND hash IN ({})",
-            list(2, chunk.len())
-        );
-        let mut q = sqlx::query(&sql).bind(register_id);
+    for chunk in hashes.chunks(LOOKUP_CHUNK) {
+        let branch = format!("SELECT hash, content FROM items WHERE register_id = {register_id} AND hash = {{}}");
+        let sql = lookup_sql(sigil(conn), &branch, chunk.len());
+        let mut q = sqlx::query(&sql);
         for h in chunk {
             q = q.bind(h.0.to_vec());
         }
@@ -82,10 +110,11 @@ pub(crate) async fn fetch_items(conn: &mut AnyConnection, register_id: i64, hash
 
 /// Replays the system log into a schema.
 pub(crate) async fn load_schema(conn: &mut AnyConnection, register_id: i64) -> Result<Schema> {
-    let rows = sqlx::query("SELECT key, item_hashes FROM entries WHERE register_id = $1 AND log = 1 ORDER BY entry_number")
-        .bind(register_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        sqlx::query("SELECT key, item_hashes FROM entries WHERE register_id = $1 AND log = 1 ORDER BY entry_number")
+            .bind(register_id)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut system = Vec::with_capacity(rows.len());
     let mut hashes = Vec::new();
     for row in rows {
@@ -98,7 +127,9 @@ pub(crate) async fn load_schema(conn: &mut AnyConnection, register_id: i64) -> R
     let mut schema = Schema::default();
     for (key, hs) in system {
         for h in hs {
-            let item = items.get(&h).ok_or_else(|| RegisterError::Corrupt(format!("system entry {key:?} points at missing item {h}")))?;
+            let item = items
+                .get(&h)
+                .ok_or_else(|| RegisterError::Corrupt(format!("system entry {key:?} points at missing item {h}")))?;
             schema.apply_system_item(&key, &item.value());
         }
     }

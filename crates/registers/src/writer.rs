@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::Value;
 use sqlx::{Any, Row, Transaction};
 use store::now_timestamp;
 
@@ -13,7 +14,9 @@ use crate::error::{RegisterError, Result};
 use crate::merkle::{Frontier, Hash, LeafRange, leaf_hash};
 use crate::register::{INFO_COLUMNS, Owner, RegisterInfo, RegisterName, info_from_row};
 use crate::schema::Schema;
-use crate::sql::{MAX_PARAMS, fetch_items, fetch_nodes, list, load_schema, to_hash, value_rows};
+use crate::sql::{
+    LOOKUP_CHUNK, MAX_PARAMS, fetch_items, fetch_nodes, list, load_schema, lookup_sql, sigil, sql_int, to_hash,
+};
 
 /// Entries staged before they are written out.
 const FLUSH_EVERY: usize = 8192;
@@ -36,8 +39,8 @@ pub(crate) struct LogWriter {
     pub(crate) schema: Schema,
     session_items: HashMap<ItemHash, Item>,
     staged_items: Vec<StagedItem>,
-    staged_entries: Vec<Entry>,
-    staged_nodes: Vec<(i64, Hash)>,
+    /// Entries to write, each with the Merkle hashes its append completed (user entries only).
+    staged_entries: Vec<(Entry, Option<Vec<u8>>)>,
 }
 
 impl LogWriter {
@@ -50,7 +53,12 @@ impl LogWriter {
 
     /// Creates a register and opens a session on it in one transaction, so that a failed import
     /// leaves no empty register behind.
-    pub(crate) async fn create(pool: &sqlx::AnyPool, owner: Owner, name: &RegisterName, open: bool) -> Result<LogWriter> {
+    pub(crate) async fn create(
+        pool: &sqlx::AnyPool,
+        owner: Owner,
+        name: &RegisterName,
+        open: bool,
+    ) -> Result<LogWriter> {
         let mut tx = pool.begin().await?;
         let now = now_timestamp();
         let row = sqlx::query(
@@ -86,9 +94,12 @@ impl LogWriter {
         let nodes = fetch_nodes(&mut tx, register_id, &ids).await?;
         let parts = ids
             .iter()
-            .map(|id| nodes.get(id).copied().ok_or_else(|| RegisterError::Corrupt(format!("Merkle node {id:?} is missing"))))
+            .map(|id| {
+                nodes.get(id).copied().ok_or_else(|| RegisterError::Corrupt(format!("Merkle node {id:?} is missing")))
+            })
             .collect::<Result<Vec<_>>>()?;
-        let frontier = Frontier::from_parts(info.user_size, parts).map_err(|e| RegisterError::Corrupt(format!("{e:?}")))?;
+        let frontier =
+            Frontier::from_parts(info.user_size, parts).map_err(|e| RegisterError::Corrupt(format!("{e:?}")))?;
         let schema = load_schema(&mut tx, register_id).await?;
         Ok(LogWriter {
             tx,
@@ -99,7 +110,6 @@ impl LogWriter {
             session_items: HashMap::new(),
             staged_items: Vec::new(),
             staged_entries: Vec::new(),
-            staged_nodes: Vec::new(),
         })
     }
 
@@ -139,22 +149,35 @@ impl LogWriter {
     }
 
     /// Appends an entry to the user or system log; user items must fit the schema.
-    pub(crate) async fn append(&mut self, log: Log, key: String, timestamp: String, item_hashes: Vec<ItemHash>) -> Result<u64> {
-        let mut values = Vec::with_capacity(item_hashes.len());
-        for h in &item_hashes {
-            let item = match self.session_items.get(h) {
-                Some(item) => item.clone(),
-                None => {
-                    let found = fetch_items(&mut self.tx, self.info.id, &[*h]).await?;
-                    let item = found.get(h).cloned().ok_or_else(|| {
-                        RegisterError::InvalidEntry(format!("entry for key {key:?} points at item {h}, which has not been added"))
-                    })?;
-                    self.session_items.insert(*h, item.clone());
-                    item
+    /// `values`, when the caller has them, are the items as JSON (saving a parse per item);
+    /// otherwise they are read from this session or the store.
+    pub(crate) async fn append(
+        &mut self,
+        log: Log,
+        key: String,
+        timestamp: String,
+        item_hashes: Vec<ItemHash>,
+        values: Option<Vec<Value>>,
+    ) -> Result<u64> {
+        let values = match values {
+            Some(values) => values,
+            None => {
+                let mut values = Vec::with_capacity(item_hashes.len());
+                for h in &item_hashes {
+                    if !self.session_items.contains_key(h) {
+                        let found = fetch_items(&mut self.tx, self.info.id, &[*h]).await?;
+                        let item = found.get(h).cloned().ok_or_else(|| {
+                            RegisterError::InvalidEntry(format!(
+                                "entry for key {key:?} points at item {h}, which has not been added"
+                            ))
+                        })?;
+                        self.session_items.insert(*h, item);
+                    }
+                    values.extend(self.session_items.get(h).map(Item::value));
                 }
-            };
-            values.push(item.value());
-        }
+                values
+            }
+        };
         let number = match log {
             Log::User => {
                 for v in &values {
@@ -162,10 +185,9 @@ impl LogWriter {
                 }
                 let number = self.frontier.size() + 1;
                 let entry = Entry { log, number, key, timestamp, item_hashes };
-                for (id, hash) in self.frontier.push(leaf_hash(&entry.leaf_bytes())) {
-                    self.staged_nodes.push((id.storage_key(), hash));
-                }
-                self.staged_entries.push(entry);
+                let completed = self.frontier.push(leaf_hash(&entry.leaf_bytes()));
+                let blob: Vec<u8> = completed.iter().flat_map(|(_, hash)| hash.iter().copied()).collect();
+                self.staged_entries.push((entry, Some(blob)));
                 number
             }
             Log::System => {
@@ -174,7 +196,7 @@ impl LogWriter {
                 }
                 self.info.system_size += 1;
                 let number = self.info.system_size;
-                self.staged_entries.push(Entry { log, number, key, timestamp, item_hashes });
+                self.staged_entries.push((Entry { log, number, key, timestamp, item_hashes }, None));
                 number
             }
         };
@@ -189,34 +211,25 @@ impl LogWriter {
         self.flush_items().await?;
         let register_id = self.info.id;
         let council = self.info.owner.council_id();
+        let p = sigil(&self.tx);
         let entries = std::mem::take(&mut self.staged_entries);
-        for chunk in entries.chunks(MAX_PARAMS / 7) {
+        // The register's own ids go into the statement as literals: fewer values to bind per row.
+        let fixed = format!("{register_id}, {}", sql_int(council));
+        for chunk in entries.chunks(MAX_PARAMS / 6) {
+            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 6, 6))).collect();
             let sql = format!(
-                "INSERT INTO entries (register_id, council_id, log, entry_number, key, timestamp, item_hashes) VALUES {}",
-                value_rows(1, chunk.len(), 7)
+                "INSERT INTO entries (register_id, council_id, log, entry_number, key, timestamp, item_hashes, merkle_hashes) VALUES {}",
+                rows.join(",")
             );
             let mut q = sqlx::query(&sql);
-            for e in chunk {
+            for (e, blob) in chunk {
                 q = q
-                    .bind(register_id)
-                    .bind(council)
                     .bind(e.log.code())
                     .bind(e.number as i64)
                     .bind(e.key.as_str())
                     .bind(e.timestamp.as_str())
-                    .bind(e.joined_item_hashes());
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        let nodes = std::mem::take(&mut self.staged_nodes);
-        for chunk in nodes.chunks(MAX_PARAMS / 4) {
-            let sql = format!(
-                "INSERT INTO merkle_nodes (register_id, council_id, node, hash) VALUES {}",
-                value_rows(1, chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for (node, hash) in chunk {
-                q = q.bind(register_id).bind(council).bind(*node).bind(hash.to_vec());
+                    .bind(e.joined_item_hashes())
+                    .bind(blob.as_deref());
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -228,16 +241,22 @@ impl LogWriter {
         if staged.is_empty() {
             return Ok(());
         }
-        let firsts: Vec<ItemHash> = staged.iter().filter(|s| s.content.is_some()).map(|s| s.hash).collect();
+        let p = sigil(&self.tx);
+        // Only RSF `add-item` lines need to know whether an item is stored already (to keep the
+        // line as a repeat); items posted with entries are simply not inserted twice.
         let mut stored: HashSet<ItemHash> = HashSet::new();
-        for chunk in firsts.chunks(MAX_PARAMS - 1) {
-            let sql = format!("SELECT hash FROM items WHERE register_id = $1 AND hash IN ({})", list(2, chunk.len()));
-            let mut q = sqlx::query(&sql).bind(self.info.id);
-            for h in chunk {
-                q = q.bind(h.0.to_vec());
-            }
-            for row in q.fetch_all(&mut *self.tx).await? {
-                stored.insert(ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?));
+        if staged.iter().any(|s| s.keep_repeat) {
+            let firsts: Vec<ItemHash> = staged.iter().filter(|s| s.content.is_some()).map(|s| s.hash).collect();
+            for chunk in firsts.chunks(LOOKUP_CHUNK) {
+                let branch = format!("SELECT hash FROM items WHERE register_id = {} AND hash = {{}}", self.info.id);
+                let sql = lookup_sql(p, &branch, chunk.len());
+                let mut q = sqlx::query(&sql);
+                for h in chunk {
+                    q = q.bind(h.0.to_vec());
+                }
+                for row in q.fetch_all(&mut *self.tx).await? {
+                    stored.insert(ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?));
+                }
             }
         }
         let mut new_items = Vec::new();
@@ -249,26 +268,26 @@ impl LogWriter {
                 _ => {}
             }
         }
-        let council = self.info.owner.council_id();
-        for chunk in new_items.chunks(MAX_PARAMS / 5) {
+        let fixed = format!("{}, {}", self.info.id, sql_int(self.info.owner.council_id()));
+        for chunk in new_items.chunks(MAX_PARAMS / 3) {
+            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 3, 3))).collect();
             let sql = format!(
-                "INSERT INTO items (register_id, council_id, hash, position, content) VALUES {}",
-                value_rows(1, chunk.len(), 5)
+                "INSERT INTO items (register_id, council_id, hash, position, content) VALUES {} ON CONFLICT DO NOTHING",
+                rows.join(",")
             );
             let mut q = sqlx::query(&sql);
             for (position, hash, content) in chunk {
-                q = q.bind(self.info.id).bind(council).bind(hash.0.to_vec()).bind(*position).bind(content.as_str());
+                q = q.bind(hash.0.to_vec()).bind(*position).bind(content.as_str());
             }
             q.execute(&mut *self.tx).await?;
         }
-        for chunk in repeats.chunks(MAX_PARAMS / 4) {
-            let sql = format!(
-                "INSERT INTO item_repeats (register_id, council_id, position, hash) VALUES {}",
-                value_rows(1, chunk.len(), 4)
-            );
+        for chunk in repeats.chunks(MAX_PARAMS / 2) {
+            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 2, 2))).collect();
+            let sql =
+                format!("INSERT INTO item_repeats (register_id, council_id, position, hash) VALUES {}", rows.join(","));
             let mut q = sqlx::query(&sql);
             for (position, hash) in chunk {
-                q = q.bind(self.info.id).bind(council).bind(*position).bind(hash.0.to_vec());
+                q = q.bind(*position).bind(hash.0.to_vec());
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -280,14 +299,16 @@ impl LogWriter {
         self.flush().await?;
         let now = now_timestamp();
         let user_size = self.frontier.size();
-        sqlx::query("UPDATE registers SET user_size = $1, system_size = $2, item_lines = $3, updated_at = $4 WHERE id = $5")
-            .bind(user_size as i64)
-            .bind(self.info.system_size as i64)
-            .bind(self.item_lines)
-            .bind(&now)
-            .bind(self.info.id)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE registers SET user_size = $1, system_size = $2, item_lines = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(user_size as i64)
+        .bind(self.info.system_size as i64)
+        .bind(self.item_lines)
+        .bind(&now)
+        .bind(self.info.id)
+        .execute(&mut *self.tx)
+        .await?;
         self.tx.commit().await?;
         let mut info = self.info;
         info.user_size = user_size;

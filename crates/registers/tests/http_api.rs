@@ -70,16 +70,20 @@ async fn a_real_register_is_served_in_openregister_shapes_with_proofs_that_verif
         assert_eq!(root["root-hash"].as_str().unwrap(), common::asserted_root(&text));
         let info = registers.get(Owner::National, &name).await.unwrap();
         let proof: Value = get("/registers/country/proof/entries/17/150/merkle:sha-256").await.json().await.unwrap();
-        let path: Vec<Vec<u8>> = proof["merkle-audit-path"].as_array().unwrap().iter().map(|h| b64(h.as_str().unwrap())).collect();
+        let path: Vec<Vec<u8>> =
+            proof["merkle-audit-path"].as_array().unwrap().iter().map(|h| b64(h.as_str().unwrap())).collect();
         let leaf = registers.leaf_hash(&info, 17).await.unwrap();
         let root150 = registers.root(&info, 150).await.unwrap();
         verify_inclusion(16, 150, &leaf, &path, &root150).unwrap();
         let redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let r = redirect.get(format!("{base}/registers/country/proof/entry/17/150/merkle:sha-256")).send().await.unwrap();
+        let r =
+            redirect.get(format!("{base}/registers/country/proof/entry/17/150/merkle:sha-256")).send().await.unwrap();
         assert_eq!(r.status(), 308);
         assert_eq!(r.headers()["location"], "/registers/country/proof/entries/17/150/merkle:sha-256");
-        let cons: Value = get("/registers/country/proof/consistency/150/210/merkle:sha-256").await.json().await.unwrap();
-        let nodes: Vec<Vec<u8>> = cons["merkle-consistency-nodes"].as_array().unwrap().iter().map(|h| b64(h.as_str().unwrap())).collect();
+        let cons: Value =
+            get("/registers/country/proof/consistency/150/210/merkle:sha-256").await.json().await.unwrap();
+        let nodes: Vec<Vec<u8>> =
+            cons["merkle-consistency-nodes"].as_array().unwrap().iter().map(|h| b64(h.as_str().unwrap())).collect();
         let root210 = b64(root["root-hash"].as_str().unwrap());
         verify_consistency(150, 210, &nodes, &root150, &root210).unwrap();
 
@@ -113,7 +117,10 @@ async fn a_real_register_is_served_in_openregister_shapes_with_proofs_that_verif
 #[tokio::test]
 async fn writes_need_the_registers_custodian_key_and_bad_entries_change_nothing() {
     for (t, registers) in common::stores().await {
-        let council = Councils::new(t.store.clone()).create(&CouncilSlug::parse("exampleshire").unwrap(), "Exampleshire").await.unwrap();
+        let council = Councils::new(t.store.clone())
+            .create(&CouncilSlug::parse("exampleshire").unwrap(), "Exampleshire")
+            .await
+            .unwrap();
         let owner = Owner::Council(council.id);
         let name = RegisterName::parse("street").unwrap();
         let info = registers.create(owner, &name, true).await.unwrap();
@@ -133,14 +140,31 @@ async fn writes_need_the_registers_custodian_key_and_bad_entries_change_nothing(
         assert_eq!(r.status(), 401, "wrong key");
         let r = http.post(&url).bearer_auth(&key).json(&define).send().await.unwrap();
         assert_eq!(r.status(), 201);
-        let r = http.post(&url).bearer_auth(&key).json(&json!([{"key": "1", "item": {"street": "1", "name": "High Street"}}])).send().await.unwrap();
+        let r = http
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&json!([{"key": "1", "item": {"street": "1", "name": "High Street"}}]))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["entry-number"], "1");
-        let before: Value = http.get(format!("{base}/councils/exampleshire/registers/street/proof/register/merkle:sha-256")).send().await.unwrap().json().await.unwrap();
+        let before: Value = http
+            .get(format!("{base}/councils/exampleshire/registers/street/proof/register/merkle:sha-256"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         for (bad, status, words) in [
             (json!([{"key": "2", "item": {"street": "2", "colour": "red"}}]), 400, "colour"),
-            (json!([{"key": "2", "item": {"street": "2"}}, {"key": "bad key", "item": {"street": "bad key"}}]), 400, "key"),
+            (
+                json!([{"key": "2", "item": {"street": "2"}}, {"key": "bad key", "item": {"street": "bad key"}}]),
+                400,
+                "key",
+            ),
             (json!({"key": "2"}), 400, "JSON list"),
         ] {
             let r = http.post(&url).bearer_auth(&key).json(&bad).send().await.unwrap();
@@ -148,7 +172,14 @@ async fn writes_need_the_registers_custodian_key_and_bad_entries_change_nothing(
             let text = r.text().await.unwrap();
             assert!(text.contains(words), "{bad}: {text}");
         }
-        let after: Value = http.get(format!("{base}/councils/exampleshire/registers/street/proof/register/merkle:sha-256")).send().await.unwrap().json().await.unwrap();
+        let after: Value = http
+            .get(format!("{base}/councils/exampleshire/registers/street/proof/register/merkle:sha-256"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(before, after);
         // The national namespace has no register of that name.
         let r = http.get(format!("{base}/registers/street/records")).send().await.unwrap();

@@ -6,31 +6,19 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use registers::merkle::{
-    Frontier, Hash, LeafRange, MemoryTree, leaf_hash, node_hash, verify_consistency,
-    verify_inclusion,
+    Frontier, Hash, LeafRange, MemoryTree, leaf_hash, node_hash, verify_consistency, verify_inclusion,
 };
 use serde::Deserialize;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/vectors/rfc9162"
-);
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/rfc9162");
 
 /// The number of vector files of each kind; pinned so the vector tests cannot pass vacuously.
 const INCLUSION_FILES: usize = 98;
 const CONSISTENCY_FILES: usize = 98;
 
 /// The standard 8 leaves of the vectors (hex).
-const LEAVES: [&str; 8] = [
-    "",
-    "00",
-    "10",
-    "2021",
-    "3031",
-    "40414243",
-    "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-];
+const LEAVES: [&str; 8] =
+    ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
 
 /// Roots of the standard tree by size, from the vectors' README.
 const ROOTS: [&str; 9] = [
@@ -145,15 +133,7 @@ fn every_inclusion_vector_is_accepted_or_rejected_as_it_says() {
     assert_eq!(cases.len(), INCLUSION_FILES, "inclusion vector files found");
     let (accepted, rejected) = check_cases(
         &cases,
-        |c| {
-            verify_inclusion(
-                c.leaf_idx,
-                c.tree_size,
-                &b64(&c.leaf_hash),
-                &b64_proof(&c.proof),
-                &b64(&c.root),
-            )
-        },
+        |c| verify_inclusion(c.leaf_idx, c.tree_size, &b64(&c.leaf_hash), &b64_proof(&c.proof), &b64(&c.root)),
         |c| (c.want_err, c.desc.as_str()),
     );
     eprintln!("inclusion vectors: {accepted} accepted, {rejected} rejected");
@@ -163,22 +143,10 @@ fn every_inclusion_vector_is_accepted_or_rejected_as_it_says() {
 #[test]
 fn every_consistency_vector_is_accepted_or_rejected_as_it_says() {
     let cases: Vec<(PathBuf, ConsistencyCase)> = load("consistency");
-    assert_eq!(
-        cases.len(),
-        CONSISTENCY_FILES,
-        "consistency vector files found"
-    );
+    assert_eq!(cases.len(), CONSISTENCY_FILES, "consistency vector files found");
     let (accepted, rejected) = check_cases(
         &cases,
-        |c| {
-            verify_consistency(
-                c.size1,
-                c.size2,
-                &b64_proof(&c.proof),
-                &b64(&c.root1),
-                &b64(&c.root2),
-            )
-        },
+        |c| verify_consistency(c.size1, c.size2, &b64_proof(&c.proof), &b64(&c.root1), &b64(&c.root2)),
         |c| (c.want_err, c.desc.as_str()),
     );
     eprintln!("consistency vectors: {accepted} accepted, {rejected} rejected");
@@ -189,11 +157,7 @@ fn every_consistency_vector_is_accepted_or_rejected_as_it_says() {
 fn memory_tree_roots_of_the_standard_leaves_match_the_published_table() {
     let tree = standard_tree();
     for size in 0..=8 {
-        assert_eq!(
-            tree.root_at(size).map(|r| r.to_vec()),
-            Ok(standard_root(size)),
-            "root at size {size}"
-        );
+        assert_eq!(tree.root_at(size).map(|r| r.to_vec()), Ok(standard_root(size)), "root at size {size}");
     }
     assert!(tree.root_at(9).is_err());
 }
@@ -206,11 +170,7 @@ fn every_inclusion_proof_of_the_standard_tree_verifies() {
         for index in 0..size {
             let leaf = leaf_hash(&hex::decode(LEAVES[index as usize]).expect("hex leaf"));
             let proof = tree.inclusion_proof(index, size).expect("proof");
-            assert_eq!(
-                verify_inclusion(index, size, &leaf, &proof, &root),
-                Ok(()),
-                "leaf {index} in size {size}"
-            );
+            assert_eq!(verify_inclusion(index, size, &leaf, &proof, &root), Ok(()), "leaf {index} in size {size}");
         }
     }
 }
@@ -238,9 +198,7 @@ fn happy_path_vector_proofs_are_the_proofs_we_generate() {
         if c.want_err || c.tree_size > 8 || b64(&c.root) != standard_root(c.tree_size) {
             continue;
         }
-        let ours = tree
-            .inclusion_proof(c.leaf_idx, c.tree_size)
-            .expect("proof");
+        let ours = tree.inclusion_proof(c.leaf_idx, c.tree_size).expect("proof");
         let ours: Vec<Vec<u8>> = ours.iter().map(|h| h.to_vec()).collect();
         assert_eq!(ours, b64_proof(&c.proof), "{path:?} ({})", c.desc);
         compared += 1;
@@ -268,10 +226,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 11
     }
 
@@ -340,17 +295,9 @@ fn generated_trees_up_to_300_leaves_prove_verify_and_resume() {
         };
         for index in indices {
             let proof = tree.inclusion_proof(index, size).expect("inclusion proof");
-            assert!(
-                proof.len() <= ceil_log2(size),
-                "{index} in {size}: {} hashes",
-                proof.len()
-            );
+            assert!(proof.len() <= ceil_log2(size), "{index} in {size}: {} hashes", proof.len());
             let leaf = leaves[index as usize];
-            assert_eq!(
-                verify_inclusion(index, size, &leaf, &proof, &root),
-                Ok(()),
-                "{index} in {size}"
-            );
+            assert_eq!(verify_inclusion(index, size, &leaf, &proof, &root), Ok(()), "{index} in {size}");
             if let Some(first) = proof.first() {
                 let mut bad = proof.clone();
                 bad[0][0] ^= first[0] | 1;
@@ -366,15 +313,9 @@ fn generated_trees_up_to_300_leaves_prove_verify_and_resume() {
             v
         };
         for from in froms {
-            let proof = tree
-                .consistency_proof(from, size)
-                .expect("consistency proof");
+            let proof = tree.consistency_proof(from, size).expect("consistency proof");
             let old = roots[from as usize];
-            assert_eq!(
-                verify_consistency(from, size, &proof, &old, &root),
-                Ok(()),
-                "{from} -> {size}"
-            );
+            assert_eq!(verify_consistency(from, size, &proof, &old, &root), Ok(()), "{from} -> {size}");
             if from < size {
                 assert!(verify_consistency(from, size, &proof, &root, &old).is_err());
             }
@@ -385,25 +326,14 @@ fn generated_trees_up_to_300_leaves_prove_verify_and_resume() {
         let snap = &snapshots[size as usize];
         let parts: Vec<Hash> = snap.subtrees().iter().map(|(_, h)| *h).collect();
         let ids: Vec<_> = snap.subtrees().iter().map(|(id, _)| *id).collect();
-        assert_eq!(
-            ids,
-            LeafRange {
-                start: 0,
-                end: size
-            }
-            .perfect_subtrees()
-        );
+        assert_eq!(ids, LeafRange { start: 0, end: size }.perfect_subtrees());
         let mut resumed = Frontier::from_parts(size, parts).expect("from_parts");
         assert_eq!(resumed.size(), size);
         assert_eq!(resumed.root(), root);
         for leaf in &leaves[size as usize..(size as usize + 5).min(N as usize)] {
             resumed.push(*leaf);
         }
-        assert_eq!(
-            resumed.root(),
-            roots[resumed.size() as usize],
-            "resumed from {size}"
-        );
+        assert_eq!(resumed.root(), roots[resumed.size() as usize], "resumed from {size}");
     }
     assert!(checked > 5_000, "only {checked} proofs checked");
 }

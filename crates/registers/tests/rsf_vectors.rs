@@ -13,9 +13,17 @@ async fn every_real_register_imports_reproduces_its_root_and_round_trips_byte_fo
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();
             let name = RegisterName::parse(path.file_stem().unwrap().to_str().unwrap()).unwrap();
-            let report = registers.import_rsf(Owner::National, &name, text.as_bytes()).await.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let report = registers
+                .import_rsf(Owner::National, &name, text.as_bytes())
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(report.created);
-            assert_eq!(format!("sha-256:{}", hex::encode(report.root)), common::asserted_root(&text), "{}", path.display());
+            assert_eq!(
+                format!("sha-256:{}", hex::encode(report.root)),
+                common::asserted_root(&text),
+                "{}",
+                path.display()
+            );
             let mut exported = Vec::new();
             registers.export_rsf(&report.register, 0, &mut exported).await.unwrap();
             assert!(exported == text.as_bytes(), "{} does not round-trip on {:?}", path.display(), t.backend());

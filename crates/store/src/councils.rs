@@ -90,14 +90,11 @@ impl Councils {
 
     /// Every council, by slug.
     pub async fn list(&self) -> Result<Vec<Council>, StoreError> {
-        let rows = sqlx::query("SELECT id, slug, name FROM councils ORDER BY slug").fetch_all(self.store.pool()).await?;
+        let rows =
+            sqlx::query("SELECT id, slug, name FROM councils ORDER BY slug").fetch_all(self.store.pool()).await?;
         rows.into_iter()
             .map(|r| {
-                Ok(Council {
-                    id: CouncilId(r.try_get(0)?),
-                    slug: CouncilSlug(r.try_get(1)?),
-                    name: r.try_get(2)?,
-                })
+                Ok(Council { id: CouncilId(r.try_get(0)?), slug: CouncilSlug(r.try_get(1)?), name: r.try_get(2)? })
             })
             .collect()
     }

@@ -52,6 +52,7 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute(
@@ -70,6 +71,7 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?
             }
@@ -101,8 +103,7 @@ impl Store {
 
     /// Runs the store's own migrations (the councils table); call before any brick's.
     pub async fn migrate_core(&self) -> Result<(), StoreError> {
-        self.migrate(sqlx::migrate!("./migrations/sqlite"), sqlx::migrate!("./migrations/postgres"))
-            .await
+        self.migrate(sqlx::migrate!("./migrations/sqlite"), sqlx::migrate!("./migrations/postgres")).await
     }
 
     /// Closes the pool, waiting for connections to be returned.

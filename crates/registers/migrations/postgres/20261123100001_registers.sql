@@ -22,7 +22,6 @@ CREATE TABLE items (
     content TEXT NOT NULL,
     PRIMARY KEY (register_id, hash)
 );
-CREATE INDEX items_by_position ON items (register_id, position);
 
 -- An RSF file may add the same item twice; the repeat is kept so the file exports byte for byte.
 CREATE TABLE item_repeats (
@@ -34,26 +33,22 @@ CREATE TABLE item_repeats (
 );
 
 -- log: 0 = user (in the Merkle tree), 1 = system (register metadata).
+-- merkle_hashes: the hashes of the perfect subtrees that appending this user entry completed,
+-- level 0 (its leaf hash) first, then each parent upward: the node over leaves
+-- [i << l, (i + 1) << l) lives in entry number (i + 1) << l at bytes [32 l, 32 l + 32).
+-- So every complete subtree's hash is stored exactly once, with no extra rows to write.
 CREATE TABLE entries (
     register_id BIGINT NOT NULL REFERENCES registers(id),
     council_id BIGINT,
     log BIGINT NOT NULL,
     entry_number BIGINT NOT NULL,
-    key TEXT NOT NULL,
+    key TEXT COLLATE "C" NOT NULL,
     timestamp TEXT NOT NULL,
     item_hashes TEXT NOT NULL,
+    merkle_hashes BYTEA,
     PRIMARY KEY (register_id, log, entry_number)
 );
-CREATE INDEX entries_by_key ON entries (register_id, log, key, entry_number);
-
--- node = (level << 56) | index: the perfect subtree over leaves [index << level, (index + 1) << level).
-CREATE TABLE merkle_nodes (
-    register_id BIGINT NOT NULL REFERENCES registers(id),
-    council_id BIGINT,
-    node BIGINT NOT NULL,
-    hash BYTEA NOT NULL,
-    PRIMARY KEY (register_id, node)
-);
+CREATE INDEX entries_by_key ON entries (register_id, key, log, entry_number);
 
 -- Custodian API keys: only a SHA-256 of the secret is kept.
 CREATE TABLE register_keys (

@@ -46,11 +46,16 @@ impl IntoResponse for ApiError {
                         StatusCode::INTERNAL_SERVER_ERROR
                     }
                 };
-                let message = if status.is_server_error() { "internal error; the details are logged".to_string() } else { e.to_string() };
+                let message = if status.is_server_error() {
+                    "internal error; the details are logged".to_string()
+                } else {
+                    e.to_string()
+                };
                 (status, message)
             }
         };
-        let mut response = (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "error": message }))).into_response();
+        let mut response =
+            (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "error": message }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

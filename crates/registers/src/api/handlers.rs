@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use store::CouncilSlug;
 use utoipa::IntoParams;
 
+use super::ApiState;
 use super::error::ApiError;
 use super::json::{self, consistency_json, inclusion_json, root_json};
-use super::ApiState;
 use crate::append::NewEntry;
 use crate::canonical::ItemHash;
 use crate::entry::Log;
@@ -34,7 +34,8 @@ async fn owner(state: &ApiState, params: &HashMap<String, String>) -> Result<Own
         None => Ok(Owner::National),
         Some(slug) => {
             let slug = CouncilSlug::parse(slug).map_err(|_| ApiError::UnknownCouncil(slug.clone()))?;
-            let council = state.councils.by_slug(&slug).await.map_err(|_| ApiError::UnknownCouncil(slug.to_string()))?;
+            let council =
+                state.councils.by_slug(&slug).await.map_err(|_| ApiError::UnknownCouncil(slug.to_string()))?;
             Ok(Owner::Council(council.id))
         }
     }
@@ -46,7 +47,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Resolves the register in the path; writes (and reads of a closed register) need its custodian key.
-async fn resolve(state: &ApiState, params: &HashMap<String, String>, headers: &HeaderMap, write: bool) -> Result<RegisterInfo, ApiError> {
+async fn resolve(
+    state: &ApiState,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    write: bool,
+) -> Result<RegisterInfo, ApiError> {
     let owner = owner(state, params).await?;
     let name = RegisterName::parse(params.get("name").map(String::as_str).unwrap_or_default())?;
     let info = state.registers.get(owner, &name).await?;
@@ -140,7 +146,13 @@ pub async fn register_resource(State(state): State<ApiState>, Path(params): Para
     Ok(Json(json::register_json(&info, &schema, records, &state.origin)).into_response())
 }
 
-async fn records_page(state: &ApiState, params: &HashMap<String, String>, headers: &HeaderMap, page: &PageParams, csv: bool) -> ApiResult {
+async fn records_page(
+    state: &ApiState,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    page: &PageParams,
+    csv: bool,
+) -> ApiResult {
     let info = resolve(state, params, headers, false).await?;
     let (offset, limit) = page.bounds()?;
     let records = state.registers.records(&info, offset, limit).await?;
@@ -162,7 +174,12 @@ async fn records_page(state: &ApiState, params: &HashMap<String, String>, header
 #[utoipa::path(get, path = "/registers/{name}/records", tag = "registers",
     params(("name" = String, Path, description = "Register name"), PageParams),
     responses((status = 200, description = "Records keyed by key", body = Object), (status = 400, description = "Bad paging"), (status = 404, description = "No such register")))]
-pub async fn records(State(state): State<ApiState>, Path(params): Params, Query(page): Query<PageParams>, headers: HeaderMap) -> ApiResult {
+pub async fn records(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    Query(page): Query<PageParams>,
+    headers: HeaderMap,
+) -> ApiResult {
     let csv = wants_csv(&headers);
     records_page(&state, &params, &headers, &page, csv).await
 }
@@ -171,7 +188,12 @@ pub async fn records(State(state): State<ApiState>, Path(params): Params, Query(
 #[utoipa::path(get, path = "/registers/{name}/records.csv", tag = "registers",
     params(("name" = String, Path, description = "Register name"), PageParams),
     responses((status = 200, description = "Records as CSV", content_type = "text/csv", body = String), (status = 404, description = "No such register")))]
-pub async fn records_csv(State(state): State<ApiState>, Path(params): Params, Query(page): Query<PageParams>, headers: HeaderMap) -> ApiResult {
+pub async fn records_csv(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    Query(page): Query<PageParams>,
+    headers: HeaderMap,
+) -> ApiResult {
     records_page(&state, &params, &headers, &page, true).await
 }
 
@@ -204,7 +226,13 @@ pub async fn record_entries(State(state): State<ApiState>, Path(params): Params,
     Ok(Json(entries.iter().map(json::entry_json).collect::<Vec<_>>()).into_response())
 }
 
-async fn entries_page(state: &ApiState, params: &HashMap<String, String>, headers: &HeaderMap, range: &EntryRange, csv: bool) -> ApiResult {
+async fn entries_page(
+    state: &ApiState,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    range: &EntryRange,
+    csv: bool,
+) -> ApiResult {
     let info = resolve(state, params, headers, false).await?;
     let (start, limit) = range.bounds()?;
     let entries = state.registers.entries(&info, Log::User, start, limit).await?;
@@ -218,7 +246,12 @@ async fn entries_page(state: &ApiState, params: &HashMap<String, String>, header
 #[utoipa::path(get, path = "/registers/{name}/entries", tag = "registers",
     params(("name" = String, Path, description = "Register name"), EntryRange),
     responses((status = 200, description = "Entries", body = Object), (status = 400, description = "Bad range"), (status = 404, description = "No such register")))]
-pub async fn entries(State(state): State<ApiState>, Path(params): Params, Query(range): Query<EntryRange>, headers: HeaderMap) -> ApiResult {
+pub async fn entries(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    Query(range): Query<EntryRange>,
+    headers: HeaderMap,
+) -> ApiResult {
     let csv = wants_csv(&headers);
     entries_page(&state, &params, &headers, &range, csv).await
 }
@@ -227,7 +260,12 @@ pub async fn entries(State(state): State<ApiState>, Path(params): Params, Query(
 #[utoipa::path(get, path = "/registers/{name}/entries.csv", tag = "registers",
     params(("name" = String, Path, description = "Register name"), EntryRange),
     responses((status = 200, description = "Entries as CSV", content_type = "text/csv", body = String), (status = 404, description = "No such register")))]
-pub async fn entries_csv(State(state): State<ApiState>, Path(params): Params, Query(range): Query<EntryRange>, headers: HeaderMap) -> ApiResult {
+pub async fn entries_csv(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    Query(range): Query<EntryRange>,
+    headers: HeaderMap,
+) -> ApiResult {
     entries_page(&state, &params, &headers, &range, true).await
 }
 
@@ -253,7 +291,12 @@ pub struct EntryBody {
     responses((status = 201, description = "Appended; the new entry numbers and root", body = Object),
         (status = 400, description = "Malformed entry"), (status = 401, description = "Missing or wrong custodian key"),
         (status = 404, description = "No such register"), (status = 422, description = "An item does not fit the register's fields")))]
-pub async fn append_entries(State(state): State<ApiState>, Path(params): Params, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub async fn append_entries(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let info = resolve(&state, &params, &headers, true).await?;
     let bodies: Vec<EntryBody> = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("body must be a JSON list of {{\"key\", \"item\"}} objects: {e}")))?;
@@ -262,7 +305,12 @@ pub async fn append_entries(State(state): State<ApiState>, Path(params): Params,
         let log = match b.log.as_deref() {
             None | Some("user") => Log::User,
             Some("system") => Log::System,
-            Some(other) => return Err(ApiError::BadRequest(format!("entry {}: log must be \"user\" or \"system\", got {other:?}", i + 1))),
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "entry {}: log must be \"user\" or \"system\", got {other:?}",
+                    i + 1
+                )));
+            }
         };
         let items = match b.item {
             Value::Array(items) => items,
@@ -298,14 +346,19 @@ pub async fn entry(State(state): State<ApiState>, Path(params): Params, headers:
     responses((status = 200, description = "The item", body = Object), (status = 400, description = "Malformed hash"), (status = 404, description = "No such item")))]
 pub async fn item(State(state): State<ApiState>, Path(params): Params, headers: HeaderMap) -> ApiResult {
     let info = resolve(&state, &params, &headers, false).await?;
-    let hash = ItemHash::parse(params.get("hash").map(String::as_str).unwrap_or_default()).map_err(ApiError::BadRequest)?;
+    let hash =
+        ItemHash::parse(params.get("hash").map(String::as_str).unwrap_or_default()).map_err(ApiError::BadRequest)?;
     let item = state.registers.item(&info, &hash).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], item.canonical().to_string()).into_response())
 }
 
 async fn stream_rsf(state: ApiState, info: RegisterInfo, from: u64) -> ApiResult {
     if from > info.user_size {
-        return Err(RegisterError::BadProofRequest(format!("cannot export from entry {from}: the register has {} entries", info.user_size)).into());
+        return Err(RegisterError::BadProofRequest(format!(
+            "cannot export from entry {from}: the register has {} entries",
+            info.user_size
+        ))
+        .into());
     }
     let (mut writer, reader) = tokio::io::duplex(256 * 1024);
     tokio::spawn(async move {
@@ -343,7 +396,12 @@ pub async fn download_rsf_from(State(state): State<ApiState>, Path(params): Para
     security(("custodian_key" = [])),
     responses((status = 200, description = "Imported", body = Object), (status = 401, description = "Missing or wrong custodian key"),
         (status = 404, description = "No such register"), (status = 422, description = "A line is malformed or fails; names the line; nothing imported")))]
-pub async fn load_rsf(State(state): State<ApiState>, Path(params): Params, headers: HeaderMap, body: Bytes) -> ApiResult {
+pub async fn load_rsf(
+    State(state): State<ApiState>,
+    Path(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let info = resolve(&state, &params, &headers, true).await?;
     let report = state.registers.import_rsf(info.owner, &info.name, &body[..]).await?;
     Ok(Json(json!({
@@ -414,5 +472,6 @@ pub async fn checkpoint(State(state): State<ApiState>, Path(params): Params, hea
 #[utoipa::path(get, path = "/checkpoint-key", tag = "registers",
     responses((status = 200, description = "Verifier key", content_type = "text/plain", body = String)))]
 pub async fn checkpoint_key(State(state): State<ApiState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", state.signer.verifier_key())).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", state.signer.verifier_key()))
+        .into_response()
 }

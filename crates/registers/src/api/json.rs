@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::entry::Entry;
 use crate::merkle::Hash;
 use crate::read::Record;
 use crate::register::RegisterInfo;
 use crate::schema::Schema;
-use crate::entry::Entry;
 
 /// `sha-256:<hex>`, as registers write every hash.
 pub fn hash_text(h: &Hash) -> String {
@@ -94,7 +94,13 @@ pub fn entries_csv(entries: &[Entry]) -> Result<String, csv::Error> {
     w.write_record(["index-entry-number", "entry-number", "entry-timestamp", "key", "item-hash"])?;
     for e in entries {
         let n = e.number.to_string();
-        w.write_record([n.as_str(), n.as_str(), e.timestamp.as_str(), e.key.as_str(), e.joined_item_hashes().as_str()])?;
+        w.write_record([
+            n.as_str(),
+            n.as_str(),
+            e.timestamp.as_str(),
+            e.key.as_str(),
+            e.joined_item_hashes().as_str(),
+        ])?;
     }
     Ok(String::from_utf8_lossy(&w.into_inner().map_err(|e| e.into_error())?).into_owned())
 }
