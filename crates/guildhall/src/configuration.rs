@@ -39,6 +39,9 @@ pub struct Settings {
     pub origin: String,
     /// Log format on stderr.
     pub log_format: LogFormat,
+    /// Serve roots and proofs from in-memory Merkle views (64 bytes per entry of each register
+    /// proved from) rather than one database query each.
+    pub merkle_views: bool,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             port: 8080,
             origin: "localhost".to_string(),
             log_format: LogFormat::Pretty,
+            merkle_views: true,
         }
     }
 }

@@ -75,6 +75,7 @@ impl Application {
 /// Every route the instance serves, with its OpenAPI document, request tracing and metrics.
 pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router> {
     let registers = Registers::new(store.clone());
+    let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
     let signer =
         registers.checkpoint_signer(&settings.origin).await.context("cannot load the checkpoint signing key")?;
     let state = ApiState { registers, councils: Councils::new(store.clone()), signer, origin: settings.origin.clone() };

@@ -20,6 +20,7 @@ mod rsf_io;
 pub mod schema;
 mod sql;
 mod verify;
+mod view;
 mod writer;
 
 #[cfg(feature = "http")]

@@ -204,11 +204,21 @@ impl Registers {
         self.range_hashes(register, &plan).await
     }
 
-    /// Hashes of leaf ranges from the stored complete subtrees, fetched in one query.
+    /// Hashes of leaf ranges from the stored complete subtrees: from the Merkle view when the
+    /// brick keeps views, else fetched in one query.
     async fn range_hashes(&self, register: &RegisterInfo, ranges: &[LeafRange]) -> Result<Vec<Hash>> {
         let ids = merkle::nodes_needed(ranges);
-        let mut conn = self.store.pool().acquire().await?;
-        let nodes: HashMap<_, _> = fetch_nodes(&mut conn, register.id, &ids).await?;
+        let nodes: HashMap<_, _> = match &self.views {
+            Some(views) => {
+                let view = views.current(self.store.pool(), register).await?;
+                let view = view.read().await;
+                ids.iter().filter_map(|id| view.node(*id).map(|h| (*id, h))).collect()
+            }
+            None => {
+                let mut conn = self.store.pool().acquire().await?;
+                fetch_nodes(&mut conn, register.id, &ids).await?
+            }
+        };
         ranges
             .iter()
             .map(|r| merkle::range_hash(*r, &nodes).map_err(|e| RegisterError::Corrupt(format!("{e:?}"))))

@@ -96,12 +96,22 @@ pub(crate) fn info_from_row(row: &sqlx::any::AnyRow) -> Result<RegisterInfo> {
 #[derive(Debug, Clone)]
 pub struct Registers {
     pub(crate) store: Store,
+    /// In-memory Merkle views for fast proofs, when enabled.
+    pub(crate) views: Option<std::sync::Arc<crate::view::MerkleViews>>,
 }
 
 impl Registers {
     /// The brick over a store whose migrations have run (see [`Registers::migrate`]).
     pub fn new(store: Store) -> Registers {
-        Registers { store }
+        Registers { store, views: None }
+    }
+
+    /// The same brick answering roots and proofs from in-memory Merkle views (64 bytes per
+    /// entry of each register proved from; built from the stored hashes on first use, then
+    /// following the log). Without it every proof is one database query.
+    pub fn with_merkle_views(mut self) -> Registers {
+        self.views = Some(Default::default());
+        self
     }
 
     /// Runs this brick's migrations (after the store's own).
