@@ -452,7 +452,9 @@ fn summary(rows: &[Measured]) {
         );
     }
     say!("\n(bytes/entry: storage divided by 2 x entries, since the register and the baseline rows share the store.)");
-    say!("\n## Proofs at size n ({PROOFS} random proofs each; µs; store = one query per proof; view = the brick's in-memory Merkle view; memory tree = merkle::MemoryTree of the same leaves, the baseline)\n");
+    say!(
+        "\n## Proofs at size n ({PROOFS} random proofs each; µs; store = one query per proof; view = the brick's in-memory Merkle view; memory tree = merkle::MemoryTree of the same leaves, the baseline)\n"
+    );
     say!(
         "| store | n | proof | store mean | store p99 | view mean | view p99 | memory tree mean | store/view | view/memory tree | hashes max | hashes mean | ceil(log2 n) | goal < 100 µs (view) | view catch-up s |"
     );

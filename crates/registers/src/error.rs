@@ -53,6 +53,9 @@ pub enum RegisterError {
     /// The store failed at a level above single queries.
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// A background task of this brick failed (a bug, not bad input).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Stored data does not hash to what it should: the register was altered outside Guildhall.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

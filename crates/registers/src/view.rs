@@ -67,7 +67,11 @@ pub(crate) struct MerkleViews {
 
 impl MerkleViews {
     /// The register's view, caught up to at least `register.user_size` entries.
-    pub(crate) async fn current(&self, pool: &sqlx::AnyPool, register: &RegisterInfo) -> Result<Arc<RwLock<MerkleView>>> {
+    pub(crate) async fn current(
+        &self,
+        pool: &sqlx::AnyPool,
+        register: &RegisterInfo,
+    ) -> Result<Arc<RwLock<MerkleView>>> {
         let view = self.views.lock().await.entry(register.id).or_default().clone();
         if view.read().await.size() >= register.user_size {
             return Ok(view);
@@ -120,7 +124,11 @@ mod tests {
         for (id, hash) in &nodes {
             assert_eq!(view.node(*id), Some(*hash), "{id:?}");
         }
-        let all: HashMap<_, _> = LeafRange { start: 0, end: 37 }.perfect_subtrees().into_iter().map(|id| (id, view.node(id).unwrap())).collect();
+        let all: HashMap<_, _> = LeafRange { start: 0, end: 37 }
+            .perfect_subtrees()
+            .into_iter()
+            .map(|id| (id, view.node(id).unwrap()))
+            .collect();
         assert_eq!(range_hash(LeafRange { start: 0, end: 37 }, &all).unwrap(), frontier.root());
     }
 

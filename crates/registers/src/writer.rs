@@ -30,9 +30,15 @@ struct StagedItem {
     keep_repeat: bool,
 }
 
-/// An open append session on one register.
+/// The transaction of a session, back from the write that had it.
+type Written = Result<Transaction<'static, Any>>;
+
+/// An open append session on one register. Staged rows are written by a spawned task while the
+/// next ones are hashed and checked, so the database and the CPU work side by side; the
+/// transaction passes to the task and back, and nothing commits until [`LogWriter::commit`].
 pub(crate) struct LogWriter {
-    tx: Transaction<'static, Any>,
+    tx: Option<Transaction<'static, Any>>,
+    writing: Option<tokio::task::JoinHandle<Written>>,
     pub(crate) info: RegisterInfo,
     item_lines: i64,
     frontier: Frontier,
@@ -102,7 +108,8 @@ impl LogWriter {
             Frontier::from_parts(info.user_size, parts).map_err(|e| RegisterError::Corrupt(format!("{e:?}")))?;
         let schema = load_schema(&mut tx, register_id).await?;
         Ok(LogWriter {
-            tx,
+            tx: Some(tx),
+            writing: None,
             info,
             item_lines,
             frontier,
@@ -165,7 +172,8 @@ impl LogWriter {
                 let mut values = Vec::with_capacity(item_hashes.len());
                 for h in &item_hashes {
                     if !self.session_items.contains_key(h) {
-                        let found = fetch_items(&mut self.tx, self.info.id, &[*h]).await?;
+                        let register_id = self.info.id;
+                        let found = fetch_items(self.tx().await?, register_id, &[*h]).await?;
                         let item = found.get(h).cloned().ok_or_else(|| {
                             RegisterError::InvalidEntry(format!(
                                 "entry for key {key:?} points at item {h}, which has not been added"
@@ -206,91 +214,29 @@ impl LogWriter {
         Ok(number)
     }
 
-    /// Writes everything staged so far (still inside the transaction).
-    pub(crate) async fn flush(&mut self) -> Result<()> {
-        self.flush_items().await?;
-        let register_id = self.info.id;
-        let council = self.info.owner.council_id();
-        let p = sigil(&self.tx);
-        let entries = std::mem::take(&mut self.staged_entries);
-        // The register's own ids go into the statement as literals: fewer values to bind per row.
-        let fixed = format!("{register_id}, {}", sql_int(council));
-        for chunk in entries.chunks(MAX_PARAMS / 6) {
-            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 6, 6))).collect();
-            let sql = format!(
-                "INSERT INTO entries (register_id, council_id, log, entry_number, key, timestamp, item_hashes, merkle_hashes) VALUES {}",
-                rows.join(",")
-            );
-            let mut q = sqlx::query(&sql);
-            for (e, blob) in chunk {
-                q = q
-                    .bind(e.log.code())
-                    .bind(e.number as i64)
-                    .bind(e.key.as_str())
-                    .bind(e.timestamp.as_str())
-                    .bind(e.joined_item_hashes())
-                    .bind(blob.as_deref());
-            }
-            q.execute(&mut *self.tx).await?;
+    /// Waits for the write in flight, if any, and gives the transaction back.
+    async fn tx(&mut self) -> Result<&mut Transaction<'static, Any>> {
+        if let Some(writing) = self.writing.take() {
+            let tx =
+                writing.await.map_err(|e| RegisterError::Internal(format!("a register write task failed: {e}")))??;
+            self.tx = Some(tx);
         }
-        Ok(())
+        self.tx.as_mut().ok_or_else(|| RegisterError::Internal("the append session lost its transaction".into()))
     }
 
-    async fn flush_items(&mut self) -> Result<()> {
-        let staged = std::mem::take(&mut self.staged_items);
-        if staged.is_empty() {
-            return Ok(());
-        }
-        let p = sigil(&self.tx);
-        // Only RSF `add-item` lines need to know whether an item is stored already (to keep the
-        // line as a repeat); items posted with entries are simply not inserted twice.
-        let mut stored: HashSet<ItemHash> = HashSet::new();
-        if staged.iter().any(|s| s.keep_repeat) {
-            let firsts: Vec<ItemHash> = staged.iter().filter(|s| s.content.is_some()).map(|s| s.hash).collect();
-            for chunk in firsts.chunks(LOOKUP_CHUNK) {
-                let branch = format!("SELECT hash FROM items WHERE register_id = {} AND hash = {{}}", self.info.id);
-                let sql = lookup_sql(p, &branch, chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q.bind(h.0.to_vec());
-                }
-                for row in q.fetch_all(&mut *self.tx).await? {
-                    stored.insert(ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?));
-                }
-            }
-        }
-        let mut new_items = Vec::new();
-        let mut repeats = Vec::new();
-        for s in staged {
-            match s.content {
-                Some(content) if !stored.contains(&s.hash) => new_items.push((s.position, s.hash, content)),
-                _ if s.keep_repeat => repeats.push((s.position, s.hash)),
-                _ => {}
-            }
-        }
-        let fixed = format!("{}, {}", self.info.id, sql_int(self.info.owner.council_id()));
-        for chunk in new_items.chunks(MAX_PARAMS / 3) {
-            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 3, 3))).collect();
-            let sql = format!(
-                "INSERT INTO items (register_id, council_id, hash, position, content) VALUES {} ON CONFLICT DO NOTHING",
-                rows.join(",")
-            );
-            let mut q = sqlx::query(&sql);
-            for (position, hash, content) in chunk {
-                q = q.bind(hash.0.to_vec()).bind(*position).bind(content.as_str());
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        for chunk in repeats.chunks(MAX_PARAMS / 2) {
-            let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 2, 2))).collect();
-            let sql =
-                format!("INSERT INTO item_repeats (register_id, council_id, position, hash) VALUES {}", rows.join(","));
-            let mut q = sqlx::query(&sql);
-            for (position, hash) in chunk {
-                q = q.bind(*position).bind(hash.0.to_vec());
-            }
-            q.execute(&mut *self.tx).await?;
-        }
+    /// Hands everything staged so far to a task that writes it (inside the transaction).
+    pub(crate) async fn flush(&mut self) -> Result<()> {
+        self.tx().await?;
+        let mut tx =
+            self.tx.take().ok_or_else(|| RegisterError::Internal("the append session lost its transaction".into()))?;
+        let owner = (self.info.id, self.info.owner.council_id());
+        let items = std::mem::take(&mut self.staged_items);
+        let entries = std::mem::take(&mut self.staged_entries);
+        self.writing = Some(tokio::spawn(async move {
+            write_items(&mut tx, owner, items).await?;
+            write_entries(&mut tx, owner, entries).await?;
+            Ok(tx)
+        }));
         Ok(())
     }
 
@@ -299,20 +245,115 @@ impl LogWriter {
         self.flush().await?;
         let now = now_timestamp();
         let user_size = self.frontier.size();
+        let (system_size, item_lines, register_id) = (self.info.system_size, self.item_lines, self.info.id);
+        let tx = self.tx().await?;
         sqlx::query(
             "UPDATE registers SET user_size = $1, system_size = $2, item_lines = $3, updated_at = $4 WHERE id = $5",
         )
         .bind(user_size as i64)
-        .bind(self.info.system_size as i64)
-        .bind(self.item_lines)
+        .bind(system_size as i64)
+        .bind(item_lines)
         .bind(&now)
-        .bind(self.info.id)
-        .execute(&mut *self.tx)
+        .bind(register_id)
+        .execute(&mut **tx)
         .await?;
-        self.tx.commit().await?;
+        let tx =
+            self.tx.take().ok_or_else(|| RegisterError::Internal("the append session lost its transaction".into()))?;
+        tx.commit().await?;
         let mut info = self.info;
         info.user_size = user_size;
         info.updated_at = now;
         Ok((info, self.frontier.root()))
     }
+}
+
+/// The register's id and council id, written into every row.
+type RowOwner = (i64, Option<i64>);
+
+/// Writes staged entries with multi-row INSERTs.
+async fn write_entries(
+    tx: &mut Transaction<'static, Any>,
+    owner: RowOwner,
+    entries: Vec<(Entry, Option<Vec<u8>>)>,
+) -> Result<()> {
+    let p = sigil(tx);
+    // The register's own ids go into the statement as literals: fewer values to bind per row.
+    let fixed = format!("{}, {}", owner.0, sql_int(owner.1));
+    for chunk in entries.chunks(MAX_PARAMS / 6) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 6, 6))).collect();
+        let sql = format!(
+            "INSERT INTO entries (register_id, council_id, log, entry_number, key, timestamp, item_hashes, merkle_hashes) VALUES {}",
+            rows.join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for (e, blob) in chunk {
+            q = q
+                .bind(e.log.code())
+                .bind(e.number as i64)
+                .bind(e.key.as_str())
+                .bind(e.timestamp.as_str())
+                .bind(e.joined_item_hashes())
+                .bind(blob.as_deref());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Writes staged items: new ones once, RSF repeats as repeats.
+async fn write_items(tx: &mut Transaction<'static, Any>, owner: RowOwner, staged: Vec<StagedItem>) -> Result<()> {
+    if staged.is_empty() {
+        return Ok(());
+    }
+    let p = sigil(tx);
+    // Only RSF `add-item` lines need to know whether an item is stored already (to keep the
+    // line as a repeat); items posted with entries are simply not inserted twice.
+    let mut stored: HashSet<ItemHash> = HashSet::new();
+    if staged.iter().any(|s| s.keep_repeat) {
+        let firsts: Vec<ItemHash> = staged.iter().filter(|s| s.content.is_some()).map(|s| s.hash).collect();
+        for chunk in firsts.chunks(LOOKUP_CHUNK) {
+            let branch = format!("SELECT hash FROM items WHERE register_id = {} AND hash = {{}}", owner.0);
+            let sql = lookup_sql(p, &branch, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind(h.0.to_vec());
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                stored.insert(ItemHash(to_hash(&row.try_get::<Vec<u8>, _>(0)?)?));
+            }
+        }
+    }
+    let mut new_items = Vec::new();
+    let mut repeats = Vec::new();
+    for s in staged {
+        match s.content {
+            Some(content) if !stored.contains(&s.hash) => new_items.push((s.position, s.hash, content)),
+            _ if s.keep_repeat => repeats.push((s.position, s.hash)),
+            _ => {}
+        }
+    }
+    let fixed = format!("{}, {}", owner.0, sql_int(owner.1));
+    for chunk in new_items.chunks(MAX_PARAMS / 3) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 3, 3))).collect();
+        let sql = format!(
+            "INSERT INTO items (register_id, council_id, hash, position, content) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for (position, hash, content) in chunk {
+            q = q.bind(hash.0.to_vec()).bind(*position).bind(content.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in repeats.chunks(MAX_PARAMS / 2) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| format!("({fixed}, {})", list(p, 1 + r * 2, 2))).collect();
+        let sql =
+            format!("INSERT INTO item_repeats (register_id, council_id, position, hash) VALUES {}", rows.join(","));
+        let mut q = sqlx::query(&sql);
+        for (position, hash) in chunk {
+            q = q.bind(*position).bind(hash.0.to_vec());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

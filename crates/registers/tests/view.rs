@@ -25,14 +25,19 @@ async fn proofs_from_the_merkle_view_equal_those_from_the_store_and_follow_new_e
                     }
                     if size < n {
                         let a = registers.consistency_proof(&info, size, n).await.unwrap();
-                        assert_eq!(a, viewed.consistency_proof(&info, size, n).await.unwrap(), "consistency {size}..{n}");
+                        assert_eq!(
+                            a,
+                            viewed.consistency_proof(&info, size, n).await.unwrap(),
+                            "consistency {size}..{n}"
+                        );
                     }
                 }
             }
         };
         check(info.clone()).await;
-        let more: Vec<NewEntry> =
-            (0..45).map(|i| NewEntry::user(format!("Z{i}"), json!({"country": format!("Z{i}"), "name": "Zedland"}))).collect();
+        let more: Vec<NewEntry> = (0..45)
+            .map(|i| NewEntry::user(format!("Z{i}"), json!({"country": format!("Z{i}"), "name": "Zedland"})))
+            .collect();
         let info = registers.append(&info, more).await.unwrap().register;
         assert_eq!(info.user_size, 255);
         check(info).await;

@@ -41,7 +41,10 @@ impl IntoResponse for ApiError {
                     | RegisterError::Io(_) => StatusCode::BAD_REQUEST,
                     RegisterError::Schema(_) | RegisterError::Rsf(_) => StatusCode::UNPROCESSABLE_ENTITY,
                     RegisterError::Unauthorised(_) => StatusCode::UNAUTHORIZED,
-                    RegisterError::Database(_) | RegisterError::Store(_) | RegisterError::Corrupt(_) => {
+                    RegisterError::Database(_)
+                    | RegisterError::Store(_)
+                    | RegisterError::Corrupt(_)
+                    | RegisterError::Internal(_) => {
                         tracing::error!(error = %e, "register request failed");
                         StatusCode::INTERNAL_SERVER_ERROR
                     }
