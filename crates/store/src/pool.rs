@@ -58,7 +58,7 @@ impl Store {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                                 PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;",
                             )
                             .await?;
                             Ok(())

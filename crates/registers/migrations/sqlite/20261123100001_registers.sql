@@ -14,14 +14,16 @@ CREATE TABLE registers (
 );
 CREATE UNIQUE INDEX registers_by_owner_and_name ON registers (COALESCE(council_id, 0), name);
 
+-- A rowid table (rows land at its end) with a small unique index by hash: cheaper to insert
+-- into than a table clustered on random hashes.
 CREATE TABLE items (
     register_id INTEGER NOT NULL REFERENCES registers(id),
     council_id INTEGER,
     hash BLOB NOT NULL,
     position INTEGER NOT NULL,
-    content TEXT NOT NULL,
-    PRIMARY KEY (register_id, hash)
-) WITHOUT ROWID;
+    content TEXT NOT NULL
+);
+CREATE UNIQUE INDEX items_by_hash ON items (register_id, hash);
 
 -- An RSF file may add the same item twice; the repeat is kept so the file exports byte for byte.
 CREATE TABLE item_repeats (
