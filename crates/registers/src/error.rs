@@ -61,5 +61,14 @@ pub enum RegisterError {
     Corrupt(String),
 }
 
+impl From<crate::rsf::ReadError> for RegisterError {
+    fn from(e: crate::rsf::ReadError) -> Self {
+        match e {
+            crate::rsf::ReadError::Io(e) => RegisterError::Io(e),
+            crate::rsf::ReadError::Line(l) => RegisterError::Rsf(l),
+        }
+    }
+}
+
 /// Shorthand for results in this brick.
 pub type Result<T, E = RegisterError> = std::result::Result<T, E>;

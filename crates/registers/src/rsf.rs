@@ -77,6 +77,29 @@ fn truncate(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
+/// Reads RSF a line at a time (streaming; lines end with `\n`), yielding each command with its
+/// 1-based line number, or the first error naming its line.
+pub fn commands(input: impl std::io::BufRead) -> impl Iterator<Item = Result<(u64, Command), ReadError>> {
+    input.split(b'\n').enumerate().map(|(i, line)| {
+        let line_no = i as u64 + 1;
+        let line = line.map_err(ReadError::Io)?;
+        let text = std::str::from_utf8(&line)
+            .map_err(|e| ReadError::Line(LineError { line: line_no, message: format!("not UTF-8: {e}") }))?;
+        parse_line(line_no, text).map(|c| (line_no, c)).map_err(ReadError::Line)
+    })
+}
+
+/// Why reading RSF stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The input could not be read.
+    #[error("reading input: {0}")]
+    Io(std::io::Error),
+    /// A line is malformed.
+    #[error("{0}")]
+    Line(LineError),
+}
+
 /// Writes `add-item` for an item's canonical text.
 pub fn add_item_line(canonical: &str) -> String {
     format!("add-item\t{canonical}\n")

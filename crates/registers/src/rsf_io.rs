@@ -48,13 +48,12 @@ impl Registers {
             None => LogWriter::create(self.store.pool(), owner, name, true).await?,
         };
         let (user_before, system_before) = (writer.user_size(), writer.info.system_size);
-        let mut line_no = 0u64;
-        for line in input.split(b'\n') {
-            let line = line?;
-            line_no += 1;
+        let mut lines = 0u64;
+        for command in rsf::commands(input) {
+            let (line_no, command) = command?;
+            lines = line_no;
             let fail = |message: String| RegisterError::Rsf(LineError { line: line_no, message });
-            let text = std::str::from_utf8(&line).map_err(|e| fail(format!("not UTF-8: {e}")))?;
-            match rsf::parse_line(line_no, text).map_err(RegisterError::Rsf)? {
+            match command {
                 Command::AddItem(item) => writer.add_item_line(item),
                 Command::AppendEntry { log, key, timestamp, item_hashes } => {
                     writer.append(log, key, timestamp, item_hashes, None).await.map_err(|e| match e {
@@ -75,7 +74,7 @@ impl Registers {
                 }
             }
         }
-        if line_no == 0 {
+        if lines == 0 {
             return Err(RegisterError::Rsf(LineError { line: 0, message: "the file is empty".into() }));
         }
         let user_entries = writer.user_size() - user_before;

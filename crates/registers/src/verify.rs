@@ -207,13 +207,10 @@ impl Registers {
 pub fn verify_rsf(input: impl BufRead) -> Result<(u64, Hash)> {
     let mut items: HashSet<ItemHash> = HashSet::new();
     let mut frontier = Frontier::new();
-    let mut line_no = 0u64;
-    for line in input.split(b'\n') {
-        let line = line?;
-        line_no += 1;
+    for command in rsf::commands(input) {
+        let (line_no, command) = command?;
         let fail = |message: String| RegisterError::Rsf(LineError { line: line_no, message });
-        let text = std::str::from_utf8(&line).map_err(|e| fail(format!("not UTF-8: {e}")))?;
-        match rsf::parse_line(line_no, text).map_err(RegisterError::Rsf)? {
+        match command {
             Command::AddItem(item) => {
                 items.insert(item.hash());
             }

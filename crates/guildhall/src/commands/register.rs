@@ -6,8 +6,8 @@ use std::io::BufReader;
 use std::path::Path;
 
 use anyhow::Context;
+use registers::api::json::hash_text;
 use registers::api::{consistency_json, inclusion_json, root_json};
-use registers::merkle::Hash;
 use registers::{Alteration, Owner, RegisterInfo, RegisterName, Registers};
 use store::{CouncilSlug, Councils, Store};
 use tokio::io::AsyncWriteExt;
@@ -28,11 +28,6 @@ pub async fn run(command: RegisterCommand, settings: &Settings) -> anyhow::Resul
     let result = Ctx { registers: Registers::new(store.clone()), store: store.clone() }.run(command).await;
     store.close().await;
     result
-}
-
-/// Prints a root as registers write it: `sha-256:<hex>`.
-pub fn hash_text(hash: &Hash) -> String {
-    format!("sha-256:{}", hex::encode(hash))
 }
 
 /// One line saying what an alteration is and where: `register NAME: user entry 17 was altered: …`.

@@ -61,6 +61,8 @@ struct ApiDoc;
 
 /// Largest RSF body `load-rsf` accepts.
 const MAX_RSF_BODY: usize = 1 << 30;
+/// Largest body any other route accepts (a JSON batch of entries).
+const MAX_JSON_BODY: usize = 16 << 20;
 
 fn register_routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -76,12 +78,13 @@ fn register_routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(handlers::item))
         .routes(routes!(handlers::download_rsf))
         .routes(routes!(handlers::download_rsf_from))
-        .routes(routes!(handlers::load_rsf))
         .routes(routes!(handlers::root_proof))
         .routes(routes!(handlers::entry_proof))
         .routes(routes!(handlers::entry_proof_redirect))
         .routes(routes!(handlers::consistency_proof))
         .routes(routes!(handlers::checkpoint))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .merge(OpenApiRouter::new().routes(routes!(handlers::load_rsf)).layer(DefaultBodyLimit::max(MAX_RSF_BODY)))
 }
 
 /// The register API routes and their OpenAPI 3.1 document.
@@ -93,12 +96,7 @@ pub fn router(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
     doc.merge(national_doc);
     doc.merge(key_doc);
     doc.merge(council_paths(council_doc));
-    let router = Router::new()
-        .merge(national)
-        .merge(key)
-        .nest("/councils/{council}", council)
-        .layer(DefaultBodyLimit::max(MAX_RSF_BODY))
-        .with_state(state);
+    let router = Router::new().merge(national).merge(key).nest("/councils/{council}", council).with_state(state);
     (router, doc)
 }
 
