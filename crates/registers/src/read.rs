@@ -204,13 +204,25 @@ impl Registers {
         self.range_hashes(register, &plan).await
     }
 
+    /// Brings the register's Merkle view up to date now (when views are kept), rather than in
+    /// the background on first use: for start-up warming and benchmarks.
+    pub async fn warm_merkle_view(&self, register: &RegisterInfo) -> Result<()> {
+        match &self.views {
+            Some(views) => views.warm(self.store.pool(), register).await,
+            None => Ok(()),
+        }
+    }
+
     /// Hashes of leaf ranges from the stored complete subtrees: from the Merkle view when the
-    /// brick keeps views, else fetched in one query.
+    /// brick keeps one that is current, else fetched in one query.
     async fn range_hashes(&self, register: &RegisterInfo, ranges: &[LeafRange]) -> Result<Vec<Hash>> {
         let ids = merkle::nodes_needed(ranges);
-        let nodes: HashMap<_, _> = match &self.views {
-            Some(views) => {
-                let view = views.current(self.store.pool(), register).await?;
+        let view = match &self.views {
+            Some(views) => views.current(self.store.pool(), register).await?,
+            None => None,
+        };
+        let nodes: HashMap<_, _> = match view {
+            Some(view) => {
                 let view = view.read().await;
                 ids.iter().filter_map(|id| view.node(*id).map(|h| (*id, h))).collect()
             }

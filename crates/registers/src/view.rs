@@ -59,6 +59,10 @@ impl MerkleView {
     }
 }
 
+/// A gap this small is caught up by the request that finds it; a larger one in the background,
+/// while requests are answered from the store.
+const INLINE_GAP: u64 = 50_000;
+
 /// The views of every register this process has served proofs for.
 #[derive(Debug, Default)]
 pub(crate) struct MerkleViews {
@@ -66,43 +70,85 @@ pub(crate) struct MerkleViews {
 }
 
 impl MerkleViews {
-    /// The register's view, caught up to at least `register.user_size` entries.
+    async fn view(&self, register: &RegisterInfo) -> Arc<RwLock<MerkleView>> {
+        self.views.lock().await.entry(register.id).or_default().clone()
+    }
+
+    /// The register's view when it covers `register.user_size` entries, catching up first when
+    /// the gap is small. When it is far behind (a fresh process, a large import) a background task
+    /// catches up and `None` tells the caller to answer from the store meanwhile, so no request
+    /// waits for a whole register to be read.
     pub(crate) async fn current(
         &self,
         pool: &sqlx::AnyPool,
         register: &RegisterInfo,
-    ) -> Result<Arc<RwLock<MerkleView>>> {
-        let view = self.views.lock().await.entry(register.id).or_default().clone();
-        if view.read().await.size() >= register.user_size {
-            return Ok(view);
+    ) -> Result<Option<Arc<RwLock<MerkleView>>>> {
+        let view = self.view(register).await;
+        let Ok(reading) = view.try_read() else {
+            return Ok(None); // being caught up
+        };
+        let size = reading.size();
+        drop(reading);
+        if size >= register.user_size {
+            return Ok(Some(view));
         }
-        let mut writing = view.write().await;
-        while writing.size() < register.user_size {
-            let rows = sqlx::query(
-                "SELECT entry_number, merkle_hashes FROM entries \
-                 WHERE register_id = $1 AND log = 0 AND entry_number > $2 ORDER BY entry_number LIMIT $3",
-            )
-            .bind(register.id)
-            .bind(writing.size() as i64)
-            .bind(CATCH_UP_PAGE)
-            .fetch_all(pool)
-            .await?;
-            if rows.is_empty() {
-                return Err(RegisterError::Corrupt(format!(
-                    "the register records {} entries but only {} are stored",
-                    register.user_size,
-                    writing.size()
-                )));
-            }
-            for row in rows {
-                let number = row.try_get::<i64, _>(0)? as u64;
-                let blob: Option<Vec<u8>> = row.try_get(1)?;
-                writing.push(number, blob.as_deref().unwrap_or_default())?;
-            }
+        let Ok(mut writing) = view.clone().try_write_owned() else {
+            return Ok(None);
+        };
+        if register.user_size - size <= INLINE_GAP {
+            fill(&mut writing, pool, register).await?;
+            drop(writing);
+            return Ok(Some(view));
         }
-        drop(writing);
-        Ok(view)
+        let (pool, register) = (pool.clone(), register.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            match fill(&mut writing, &pool, &register).await {
+                Ok(()) => {
+                    tracing::info!(register = %register.name, entries = writing.size(), seconds = started.elapsed().as_secs_f64(), "Merkle view caught up")
+                }
+                Err(e) => {
+                    tracing::warn!(register = %register.name, error = %e, "Merkle view could not catch up; proofs come from the store")
+                }
+            }
+        });
+        Ok(None)
     }
+
+    /// Catches the register's view up now, however far behind it is.
+    pub(crate) async fn warm(&self, pool: &sqlx::AnyPool, register: &RegisterInfo) -> Result<()> {
+        let view = self.view(register).await;
+        let mut writing = view.write().await;
+        fill(&mut writing, pool, register).await
+    }
+}
+
+/// Reads the stored hashes of the entries the view lacks, up to `register.user_size`.
+async fn fill(view: &mut MerkleView, pool: &sqlx::AnyPool, register: &RegisterInfo) -> Result<()> {
+    while view.size() < register.user_size {
+        let rows = sqlx::query(
+            "SELECT entry_number, merkle_hashes FROM entries \
+             WHERE register_id = $1 AND log = 0 AND entry_number > $2 ORDER BY entry_number LIMIT $3",
+        )
+        .bind(register.id)
+        .bind(view.size() as i64)
+        .bind(CATCH_UP_PAGE)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Err(RegisterError::Corrupt(format!(
+                "the register records {} entries but only {} are stored",
+                register.user_size,
+                view.size()
+            )));
+        }
+        for row in rows {
+            let number = row.try_get::<i64, _>(0)? as u64;
+            let blob: Option<Vec<u8>> = row.try_get(1)?;
+            view.push(number, blob.as_deref().unwrap_or_default())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

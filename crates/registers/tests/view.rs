@@ -12,6 +12,7 @@ async fn proofs_from_the_merkle_view_equal_those_from_the_store_and_follow_new_e
         let name = RegisterName::parse("country").unwrap();
         let info = registers.import_rsf(Owner::National, &name, text.as_bytes()).await.unwrap().register;
         let viewed = registers.clone().with_merkle_views();
+        viewed.warm_merkle_view(&info).await.unwrap();
         let check = |info: registers::RegisterInfo| {
             let (registers, viewed) = (registers.clone(), viewed.clone());
             async move {
