@@ -6,6 +6,7 @@
 //! O(log n). Registers import and export RSF byte-compatibly with GOV.UK Registers v1, and the
 //! instance signs checkpoints. Use [`Registers`] as a library; the `http` feature adds the
 //! openregister-shaped HTTP API.
+#![warn(missing_docs)]
 
 mod append;
 pub mod canonical;

@@ -5,6 +5,7 @@
 //! `RETURNING`, `ON CONFLICT`), and run it on the [`Store`]'s `sqlx::AnyPool`. Where the
 //! dialects truly differ a brick asks [`Store::backend`]. Each brick owns its tables and
 //! ships a migrations folder per backend; [`Store::migrate`] runs them.
+#![warn(missing_docs)]
 
 mod councils;
 mod pool;
