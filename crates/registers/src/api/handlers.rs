@@ -34,8 +34,10 @@ async fn owner(state: &ApiState, params: &HashMap<String, String>) -> Result<Own
         None => Ok(Owner::National),
         Some(slug) => {
             let slug = CouncilSlug::parse(slug).map_err(|_| ApiError::UnknownCouncil(slug.clone()))?;
-            let council =
-                state.councils.by_slug(&slug).await.map_err(|_| ApiError::UnknownCouncil(slug.to_string()))?;
+            let council = state.councils.by_slug(&slug).await.map_err(|e| match e {
+                store::StoreError::UnknownCouncil(_) => ApiError::UnknownCouncil(slug.to_string()),
+                other => ApiError::Register(RegisterError::Store(other)),
+            })?;
             Ok(Owner::Council(council.id))
         }
     }
