@@ -53,30 +53,16 @@ pub struct NodeId {
     pub index: u64,
 }
 
-/// Bits of a storage key that hold the index; the level goes above them.
-const INDEX_BITS: u32 = 56;
-/// Mask of the index part of a storage key.
-const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
-
 impl NodeId {
     /// The node of a single leaf (level 0), the smallest unit of the tree.
     pub fn leaf(index: u64) -> Self {
         Self { level: 0, index }
     }
 
-    /// One integer key for storage, `(level << 56) | index`, so a store needs one indexed column.
-    /// Requires `index < 2^56` (a tree of up to 2^56 leaves); higher index bits are dropped.
-    pub fn storage_key(self) -> i64 {
-        debug_assert!(self.index <= INDEX_MASK, "node index {} needs more than 56 bits", self.index);
-        // level <= 64 in any real tree, so the key stays positive and fits in an i64.
-        let key = (u64::from(self.level) << INDEX_BITS) | (self.index & INDEX_MASK);
-        key as i64
-    }
-
-    /// The inverse of [`NodeId::storage_key`], to name nodes read back from a store.
-    pub fn from_storage_key(key: i64) -> Self {
-        let key = key as u64;
-        Self { level: (key >> INDEX_BITS) as u8, index: key & INDEX_MASK }
+    /// The 1-based number of the entry whose append completes this subtree (its last leaf): a
+    /// store keeps the subtree's hash with that entry, at `32 * level` in its list of completed hashes.
+    pub fn completed_by(self) -> u64 {
+        (self.index + 1) << self.level
     }
 
     /// The first leaf this subtree covers.
@@ -663,29 +649,16 @@ mod tests {
     }
 
     #[test]
-    fn storage_keys_round_trip_and_keep_levels_apart() {
-        for level in [0u8, 1, 7, 31, 63, 64] {
-            for index in [0u64, 1, 2, 12345, INDEX_MASK] {
-                let id = NodeId { level, index };
-                let key = id.storage_key();
-                assert!(key >= 0, "{id:?} gave a negative key");
-                assert_eq!(NodeId::from_storage_key(key), id);
+    fn a_subtree_is_completed_by_the_entry_of_its_last_leaf() {
+        assert_eq!(NodeId::leaf(0).completed_by(), 1);
+        assert_eq!(NodeId::leaf(199).completed_by(), 200);
+        assert_eq!(NodeId { level: 3, index: 5 }.completed_by(), 48);
+        let mut frontier = Frontier::new();
+        for n in 1..=64u64 {
+            for (id, _) in frontier.push(leaf_hash(&n.to_be_bytes())) {
+                assert_eq!(id.completed_by(), n, "{id:?}");
             }
         }
-        assert_eq!(NodeId { level: 1, index: 0 }.storage_key(), 1 << 56);
-        assert_eq!(NodeId::leaf(5).storage_key(), 5);
-        assert_ne!(NodeId { level: 1, index: 3 }.storage_key(), NodeId::leaf(3).storage_key());
-    }
-
-    #[test]
-    fn storage_keys_sort_by_level_then_index() {
-        let mut ids =
-            vec![NodeId { level: 2, index: 0 }, NodeId::leaf(9), NodeId { level: 1, index: 4 }, NodeId::leaf(1)];
-        let mut keys: Vec<i64> = ids.iter().map(|id| id.storage_key()).collect();
-        ids.sort();
-        keys.sort();
-        let from_keys: Vec<NodeId> = keys.into_iter().map(NodeId::from_storage_key).collect();
-        assert_eq!(ids, from_keys);
     }
 
     #[test]

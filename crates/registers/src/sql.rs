@@ -46,11 +46,6 @@ pub(crate) fn list(sigil: char, start: usize, n: usize) -> String {
     (start..start + n).map(|i| ph(sigil, i)).collect::<Vec<_>>().join(",")
 }
 
-/// The user entry whose append completed a node, and where in its `merkle_hashes` the node sits.
-pub(crate) fn node_home(id: NodeId) -> (u64, usize) {
-    ((id.index + 1) << id.level, 32 * id.level as usize)
-}
-
 /// Fetches stored Merkle node hashes by id (from the rows of the entries that completed them);
 /// ids that are not stored are simply absent.
 pub(crate) async fn fetch_nodes(
@@ -58,7 +53,7 @@ pub(crate) async fn fetch_nodes(
     register_id: i64,
     ids: &[NodeId],
 ) -> Result<HashMap<NodeId, Hash>> {
-    let mut numbers: Vec<i64> = ids.iter().map(|id| node_home(*id).0 as i64).collect();
+    let mut numbers: Vec<i64> = ids.iter().map(|id| id.completed_by() as i64).collect();
     numbers.sort_unstable();
     numbers.dedup();
     let mut blobs: HashMap<u64, Vec<u8>> = HashMap::with_capacity(numbers.len());
@@ -78,7 +73,7 @@ pub(crate) async fn fetch_nodes(
     }
     let mut out = HashMap::with_capacity(ids.len());
     for id in ids {
-        let (number, offset) = node_home(*id);
+        let (number, offset) = (id.completed_by(), 32 * id.level as usize);
         if let Some(hash) = blobs.get(&number).and_then(|b| b.get(offset..offset + 32)) {
             out.insert(*id, to_hash(hash)?);
         }
