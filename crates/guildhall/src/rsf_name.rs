@@ -1,38 +1,36 @@
 //! Finding a register's name inside an RSF file, so `register import FILE` needs no `--register`:
-//! one streaming pass that remembers only the `{"name":…}` items and stops at the system `name`
-//! entry. Importing itself is the registers brick's job.
+//! one streaming pass, through the brick's RSF reader, that remembers only the `{"name":…}` items
+//! and stops at the system `name` entry. Importing itself is the registers brick's job.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use anyhow::{Context, anyhow, bail};
-use registers::ItemHash;
+use anyhow::{anyhow, bail};
+use registers::rsf::{self, Command};
+use registers::{ItemHash, Log};
 
 /// The name the file's `append-entry<TAB>system<TAB>name` entry gives, read from its item.
 pub fn register_name_in(input: impl BufRead) -> anyhow::Result<String> {
-    let mut name_items: HashMap<ItemHash, Vec<u8>> = HashMap::new();
-    for (i, line) in input.split(b'\n').enumerate() {
-        let line = line.context("cannot read the file")?;
-        if let Some(json) = line.strip_prefix(b"add-item\t") {
-            if json.starts_with(b"{\"name\":") {
-                name_items.insert(ItemHash::of(json), json.to_vec());
+    let mut name_items: HashMap<ItemHash, String> = HashMap::new();
+    for command in rsf::commands(input) {
+        let (line, command) = command.map_err(|e| anyhow!("{e}"))?;
+        match command {
+            Command::AddItem(item) if item.canonical().starts_with("{\"name\":") => {
+                name_items.insert(item.hash(), item.canonical().to_string());
             }
-        } else if let Some(rest) = line.strip_prefix(b"append-entry\tsystem\tname\t") {
-            let at = i + 1;
-            let rest =
-                std::str::from_utf8(rest).map_err(|_| anyhow!("line {at}: the system name entry is not UTF-8"))?;
-            let hashes = rest.rsplit('\t').next().unwrap_or_default();
-            let first = hashes.split(';').next().unwrap_or_default();
-            let hash = ItemHash::parse(first).map_err(|e| anyhow!("line {at}: the system name entry: {e}"))?;
-            let item = name_items
-                .get(&hash)
-                .ok_or_else(|| anyhow!("line {at}: the system name entry points at {hash}, which is not a {{\"name\":…}} item added before it"))?;
-            let value: serde_json::Value = serde_json::from_slice(item)
-                .map_err(|e| anyhow!("line {at}: the register's name item is not JSON: {e}"))?;
-            return match value.get("name").and_then(|v| v.as_str()) {
-                Some(name) => Ok(name.to_string()),
-                None => bail!("line {at}: the register's name item has no \"name\" string"),
-            };
+            Command::AppendEntry { log: Log::System, key, item_hashes, .. } if key == "name" => {
+                let hash =
+                    item_hashes.first().copied().ok_or_else(|| anyhow!("line {line}: the name entry has no item"))?;
+                let item = name_items.get(&hash).ok_or_else(|| {
+                    anyhow!("line {line}: the system name entry points at {hash}, which is not a {{\"name\":…}} item added before it")
+                })?;
+                let value: serde_json::Value = serde_json::from_str(item)?;
+                return match value.get("name").and_then(|v| v.as_str()) {
+                    Some(name) => Ok(name.to_string()),
+                    None => bail!("line {line}: the register's name item has no \"name\" string"),
+                };
+            }
+            _ => {}
         }
     }
     bail!("the file has no system `name` entry to take the register's name from; give it with --register NAME")
