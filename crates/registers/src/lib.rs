@@ -20,6 +20,7 @@ pub mod rsf;
 mod rsf_io;
 pub mod schema;
 mod sql;
+pub mod testing;
 mod verify;
 mod view;
 mod writer;

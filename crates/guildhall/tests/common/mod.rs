@@ -4,19 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use registers::Registers;
-use store::testing::{self, TestStore};
-
-/// Every store to test on (SQLite, and PostgreSQL when GUILDHALL_TEST_POSTGRES_URL is set), migrated.
-pub async fn stores() -> Vec<(TestStore, Registers)> {
-    let mut out = Vec::new();
-    for t in testing::all().await {
-        Registers::migrate(&t.store).await.expect("registers migrations");
-        let r = Registers::new(t.store.clone());
-        out.push((t, r));
-    }
-    out
-}
+pub use registers::testing::stores;
 
 /// The RSF test vectors shipped beside the workspace.
 pub fn vector(name: &str) -> PathBuf {

@@ -1,19 +1,7 @@
 //! Shared helpers for the registers tests: fresh stores with both migrations, and the vectors.
 #![allow(dead_code)]
 
-use registers::Registers;
-use store::testing::{self, TestStore};
-
-/// Every store to test on (SQLite, and PostgreSQL when configured), migrated for registers.
-pub async fn stores() -> Vec<(TestStore, Registers)> {
-    let mut out = Vec::new();
-    for t in testing::all().await {
-        Registers::migrate(&t.store).await.expect("registers migrations");
-        let r = Registers::new(t.store.clone());
-        out.push((t, r));
-    }
-    out
-}
+pub use registers::testing::stores;
 
 /// The directory of real GOV.UK RSF dumps.
 pub fn rsf_dir() -> std::path::PathBuf {
