@@ -63,6 +63,10 @@ async fn a_real_register_is_served_in_openregister_shapes_with_proofs_that_verif
         assert!(csv.starts_with("index-entry-number,entry-number,entry-timestamp,key,"), "{csv}");
         assert_eq!(csv.lines().count(), 6);
 
+        let csv = get("/registers/country/entries.csv?limit=3").await.text().await.unwrap();
+        assert!(csv.starts_with("index-entry-number,entry-number,entry-timestamp,key,item-hash\n1,1,"), "{csv}");
+        assert_eq!(csv.lines().count(), 4);
+
         let rsf = get("/registers/country/download-rsf").await.text().await.unwrap();
         assert_eq!(rsf, text);
 
@@ -185,6 +189,29 @@ async fn writes_need_the_registers_custodian_key_and_bad_entries_change_nothing(
         let r = http.get(format!("{base}/registers/street/records")).send().await.unwrap();
         assert_eq!(r.status(), 404);
         let load = format!("{base}/councils/exampleshire/registers/street/load-rsf");
+        // RSF continuing from the current root appends, as GOV.UK Registers' load-rsf did.
+        let item = registers::Item::from_value(&json!({"street": "2", "name": "Mill Lane"})).unwrap();
+        let rsf = format!(
+            "assert-root-hash\t{}\nadd-item\t{}\nappend-entry\tuser\t2\t2024-01-01T00:00:00Z\t{}\n",
+            after["root-hash"].as_str().unwrap(),
+            item.canonical(),
+            item.hash()
+        );
+        let r = http.post(&load).body(rsf.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 401, "load-rsf without a key");
+        let r = http.post(&load).bearer_auth(&key).body(rsf).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let loaded: Value = r.json().await.unwrap();
+        assert_eq!((loaded["total-entries"].as_u64(), loaded["user-entries-added"].as_u64()), (Some(2), Some(1)));
+        let two: Value = http
+            .get(format!("{base}/councils/exampleshire/registers/street/records/2"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(two["2"]["item"][0]["name"], "Mill Lane");
         let r = http.post(&load).bearer_auth(&key).body("assert-root-hash\tsha-256:00\n").send().await.unwrap();
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("line 1"));

@@ -45,3 +45,37 @@ async fn proofs_from_the_merkle_view_equal_those_from_the_store_and_follow_new_e
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_view_far_behind_catches_up_in_the_background_while_the_store_answers() {
+    for (t, registers) in common::stores().await {
+        let name = RegisterName::parse("big").unwrap();
+        let info = registers.create(Owner::National, &name, true).await.unwrap();
+        let define = vec![
+            NewEntry::system("field:big", json!({"field": "big", "datatype": "string", "cardinality": "1"})),
+            NewEntry::system("register:big", json!({"register": "big", "fields": ["big"]})),
+        ];
+        let mut info = registers.append(&info, define).await.unwrap().register;
+        // More entries than a request catches up by itself (50,000), so the view builds in the background.
+        for batch in 0..6u64 {
+            let entries = (0..10_000u64).map(|i| {
+                let key = format!("k{}", batch * 10_000 + i);
+                NewEntry::user(key.clone(), json!({"big": key}))
+            });
+            info = registers.append(&info, entries.collect()).await.unwrap().register;
+        }
+        let viewed = registers.clone().with_merkle_views();
+        let size = info.user_size;
+        for number in [1, 31_337, size] {
+            let expected = registers.inclusion_proof(&info, number, size).await.unwrap();
+            assert_eq!(viewed.inclusion_proof(&info, number, size).await.unwrap(), expected);
+        }
+        viewed.warm_merkle_view(&info).await.unwrap();
+        for number in [1, 31_337, size] {
+            let expected = registers.inclusion_proof(&info, number, size).await.unwrap();
+            assert_eq!(viewed.inclusion_proof(&info, number, size).await.unwrap(), expected);
+        }
+        assert_eq!(viewed.root(&info, size).await.unwrap(), registers.root(&info, size).await.unwrap());
+        t.cleanup().await;
+    }
+}
