@@ -57,6 +57,13 @@ impl Registers {
         rows.iter().map(|r| entry_from_row(log, r)).collect()
     }
 
+    /// User entries `start`, `start + 1`, … with their items, at most `limit`: what a view
+    /// replays to build itself from the log and to follow new entries.
+    pub async fn replay(&self, register: &RegisterInfo, start: u64, limit: u64) -> Result<Vec<Record>> {
+        let entries = self.entries(register, Log::User, start.max(1), limit.min(MAX_PAGE)).await?;
+        self.with_items(register, entries).await
+    }
+
     /// One user entry.
     pub async fn entry(&self, register: &RegisterInfo, number: u64) -> Result<Entry> {
         let found = self.entries(register, Log::User, number.max(1), 1).await?;

@@ -116,6 +116,11 @@ async fn records_are_the_newest_entry_per_key_with_their_history_pages_and_items
             system.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
             vec!["name", "field:street", "field:name", "field:usrn", "field:start-date", "register:street"]
         );
+        // A view replays user entries with their items, from any point.
+        let replayed = registers.replay(&info, 11, 100).await.unwrap();
+        assert_eq!(replayed.iter().map(|r| r.entry.number).collect::<Vec<_>>(), vec![11, 12, 13]);
+        assert_eq!(replayed[1].items[0], Item::from_value(&street("a-b", 2)).unwrap());
+        assert!(registers.replay(&info, 14, 100).await.unwrap().is_empty());
         assert_eq!(registers.entry(&info, 13).await.unwrap().key, "new");
         assert!(matches!(registers.entry(&info, 14).await, Err(RegisterError::UnknownEntry { number: 14, size: 13 })));
 
