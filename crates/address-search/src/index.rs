@@ -115,6 +115,7 @@ pub struct IndexBuilder {
     docs: Vec<Doc>,
     doc_terms: Vec<u32>,
     doc_term_offsets: Vec<u64>,
+    removals: HashMap<u64, u32>,
 }
 
 impl IndexBuilder {
@@ -142,6 +143,16 @@ impl IndexBuilder {
         let id = self.terms.len() as u32;
         self.terms.insert(t.into(), id);
         id
+    }
+
+    /// Removes a UPRN added earlier (a later `add` brings it back).
+    pub fn remove(&mut self, uprn: u64) {
+        self.removals.insert(uprn, self.docs.len() as u32);
+    }
+
+    /// How many addresses were added (repeats and removals included).
+    pub fn added(&self) -> usize {
+        self.docs.len()
     }
 
     /// Adds one address.
@@ -219,6 +230,7 @@ impl IndexBuilder {
             docs,
             doc_terms: builder_doc_terms,
             doc_term_offsets,
+            removals,
             ..
         } = self;
         // Ranks of strings, so that sorting compares integers.
@@ -278,6 +290,7 @@ impl IndexBuilder {
             .collect();
         docs.sort_unstable_by_key(|(d, i)| (d.uprn, std::cmp::Reverse(*i)));
         docs.dedup_by_key(|(d, _)| d.uprn);
+        docs.retain(|(d, i)| removals.get(&d.uprn).is_none_or(|&removed_at| *i >= removed_at));
         docs.sort_unstable_by(|(a, _), (b, _)| {
             let (ga, gb) = (groups[a.group as usize], groups[b.group as usize]);
             (a.postcode, ga.street, ga.locality, ga.town, a.pao_number, a.pao_suffix, a.pao_text)
@@ -381,7 +394,7 @@ struct QueryToken {
 }
 
 /// How well a doc matched a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 struct Rank {
     missed: usize,
     cost: u32,
@@ -667,15 +680,10 @@ impl Index {
                 }
             }
         }
-        ranked.sort_unstable();
+        let score = |r: &Rank| 1000 * (n - r.missed) as i64 - 10 * r.cost as i64 - r.extra as i64;
+        ranked.sort_unstable_by_key(|r| (std::cmp::Reverse(score(r)), r.doc));
         ranked.truncate(limit);
-        ranked
-            .into_iter()
-            .map(|r| Hit {
-                address: self.address(r.doc),
-                score: 1000 * (n - r.missed) as i64 - 10 * r.cost as i64 - r.extra as i64,
-            })
-            .collect()
+        ranked.into_iter().map(|r| Hit { address: self.address(r.doc), score: score(&r) }).collect()
     }
 }
 

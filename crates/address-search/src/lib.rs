@@ -12,7 +12,9 @@ mod address;
 mod dict;
 mod index;
 pub mod normalise;
+mod view;
 
 pub use address::{SearchAddress, Uprn};
 pub use index::{Hit, Index, IndexBuilder};
 pub use normalise::{Postcode, PostcodeError};
+pub use view::{AddressView, ViewError};
