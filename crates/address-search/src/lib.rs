@@ -9,6 +9,8 @@
 #![warn(missing_docs)]
 
 mod address;
+#[cfg(feature = "http")]
+pub mod api;
 mod dict;
 mod index;
 pub mod normalise;
