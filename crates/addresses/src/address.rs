@@ -12,7 +12,7 @@ use crate::error::AddressError;
 
 /// A Unique Property Reference Number: the key of the address register (1 to 12 decimal digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Uprn(u64);
+pub struct Uprn(pub(crate) u64);
 
 impl Uprn {
     /// The largest UPRN: twelve digits, as OS AddressBase allocates them.
@@ -49,7 +49,7 @@ impl fmt::Display for Uprn {
 
 /// A Unique Street Reference Number: the key of the street register (1 to 8 decimal digits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Usrn(u64);
+pub struct Usrn(pub(crate) u64);
 
 impl Usrn {
     /// The largest USRN: eight digits.

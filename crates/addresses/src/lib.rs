@@ -8,11 +8,17 @@
 #![warn(missing_docs)]
 
 mod address;
+mod csv_out;
 mod error;
+mod generate;
+mod input;
+mod names;
 mod register;
 mod street;
 
 pub use address::{Address, Aon, NaturalKey, Uprn, Usrn};
+pub use csv_out::{ADDRESSBASE_COLUMNS, write_addressbase_csv};
 pub use error::AddressError;
+pub use generate::{DEFAULT_CODEPOINT, Generator, PostcodePoint, read_codepoint, write_csv};
 pub use register::{ADDRESS_REGISTER, STREET_REGISTER, ensure_address_register, ensure_street_register};
 pub use street::Street;
