@@ -74,8 +74,9 @@ fn queries(sample: &[SearchAddress], n: usize) -> Vec<Query> {
         let text = match k % 4 {
             0 => format!("{flat}{building}{number} {street} {town}"),
             1 => {
-                let cut = street.chars().count() * 2 / 3;
-                format!("{flat}{building}{number} {}", street.chars().take(cut.max(3)).collect::<String>())
+                // Town first, then the street as far as typed (all but its last two letters).
+                let cut = street.chars().count().saturating_sub(2).max(3);
+                format!("{flat}{building}{number} {town} {}", street.chars().take(cut).collect::<String>())
             }
             2 => {
                 let words: Vec<String> = street
@@ -138,7 +139,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         times.push(t.elapsed());
         if hits.iter().take(3).any(|h| h.address.uprn == q.uprn) {
             top3 += 1;
+        } else if std::env::var("BENCH_SHOW_MISSES").is_ok() {
+            let got: Vec<String> =
+                hits.iter().take(3).map(|h| format!("{} ({})", h.address.single_line(), h.score)).collect();
+            println!("  miss: {:?} wanted {}: got {got:?}", q.text, q.uprn);
         }
+    }
+    let mut slowest: Vec<(Duration, &str)> = times.iter().copied().zip(qs.iter().map(|q| q.text.as_str())).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (t, q) in slowest.iter().take(5) {
+        println!("  slow: {:.3} ms {q:?}", t.as_secs_f64() * 1e3);
     }
     let ours_search = stats(times, wall.elapsed());
     show("index autocomplete (in process, 1 thread)", &ours_search);

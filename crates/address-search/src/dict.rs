@@ -77,6 +77,20 @@ impl Dictionary {
         (lo, hi)
     }
 
+    /// The end of the run of terms starting with `prefix` that begins at `start`: a galloping
+    /// search, since the run is usually short and the dictionary long.
+    fn prefix_end(&self, start: u32, prefix: &[u8]) -> u32 {
+        let n = self.len();
+        let mut step = 1u32;
+        let mut lo = start;
+        while start.saturating_add(step) < n && self.term(start + step).starts_with(prefix) {
+            lo = start + step;
+            step = step.saturating_mul(2);
+        }
+        let hi = start.saturating_add(step).min(n);
+        self.partition(lo, hi, |x| x.starts_with(prefix))
+    }
+
     /// Terms within `max` edits of `query` (or, with `prefix`, terms having a prefix within
     /// `max` edits of it: a whole prefix range at the cost of the first close prefix).
     pub(crate) fn fuzzy(&self, query: &[u8], max: u8, prefix: bool) -> Vec<TermRange> {
@@ -130,9 +144,10 @@ impl Dictionary {
             valid = d;
             match jump {
                 Some((depth, found)) => {
-                    let (lo, hi) = self.prefix_range(&t[..depth]);
+                    // The previous term did not share this prefix, so term i is its first.
+                    let hi = self.prefix_end(i, &t[..depth]);
                     if let Some(cost) = found {
-                        out.push(TermRange { lo, hi, cost });
+                        out.push(TermRange { lo: i, hi, cost });
                     }
                     i = hi.max(i + 1);
                 }
@@ -149,20 +164,32 @@ impl Dictionary {
     }
 }
 
-/// Normalises ranges into sorted, disjoint ranges, each at the lowest cost any input gave it.
-pub(crate) fn normalise(mut ranges: Vec<TermRange>) -> Vec<TermRange> {
-    let mut points: Vec<u32> = ranges.iter().flat_map(|r| [r.lo, r.hi]).collect();
-    points.sort_unstable();
-    points.dedup();
-    ranges.sort_by_key(|r| (r.lo, r.cost));
+/// Normalises ranges into sorted, disjoint ranges, each at the lowest cost any input gave it: a
+/// sweep over range ends keeping a count of the open ranges per cost.
+pub(crate) fn normalise(ranges: Vec<TermRange>) -> Vec<TermRange> {
+    let mut events: Vec<(u32, bool, u8)> =
+        ranges.iter().flat_map(|r| [(r.lo, true, r.cost), (r.hi, false, r.cost)]).collect();
+    events.sort_unstable();
+    let mut open = [0u32; 256];
     let mut out: Vec<TermRange> = Vec::new();
-    for w in points.windows(2) {
-        let (lo, hi) = (w[0], w[1]);
-        let cost = ranges.iter().filter(|r| r.lo <= lo && hi <= r.hi).map(|r| r.cost).min();
-        if let Some(cost) = cost {
+    let mut i = 0;
+    while i < events.len() {
+        let at = events[i].0;
+        while i < events.len() && events[i].0 == at {
+            let (_, start, cost) = events[i];
+            if start {
+                open[cost as usize] += 1;
+            } else {
+                open[cost as usize] -= 1;
+            }
+            i += 1;
+        }
+        let Some(&(next, _, _)) = events.get(i) else { break };
+        if let Some(cost) = open.iter().position(|&n| n > 0) {
+            let cost = cost as u8;
             match out.last_mut() {
-                Some(last) if last.hi == lo && last.cost == cost => last.hi = hi,
-                _ => out.push(TermRange { lo, hi, cost }),
+                Some(last) if last.hi == at && last.cost == cost => last.hi = next,
+                _ => out.push(TermRange { lo: at, hi: next, cost }),
             }
         }
     }

@@ -26,6 +26,9 @@ use crate::normalise::{Postcode, expansions, is_numeric, number_term, tokens};
 const DRIVER_MAX_RUNS: u64 = 200_000;
 /// Most candidate docs checked per pass, so a hopelessly broad query still answers quickly.
 const SCAN_CAP: usize = 60_000;
+/// Most candidate docs checked over all the "all but one token" passes: those only fill up a
+/// short list.
+const PARTIAL_SCAN_CAP: usize = 1_000;
 /// Most query tokens considered.
 const MAX_TOKENS: usize = 10;
 
@@ -594,9 +597,13 @@ impl Index {
         let mut order: Vec<usize> = (0..tokens.len()).filter(|&i| Some(i) != skip).collect();
         order.sort_by_key(|&i| (tokens[i].estimate, i));
         let mut result: Option<Vec<(u32, u32)>> = None;
-        for (k, &i) in order.iter().enumerate() {
-            if k > 0 && tokens[i].estimate > DRIVER_MAX_RUNS {
-                break;
+        for &i in &order {
+            if let Some(acc) = &result {
+                // Intersect only while merging runs is cheaper than checking the candidates.
+                let docs: u64 = acc.iter().map(|&(s, e)| (e - s) as u64).sum();
+                if docs <= 64 || tokens[i].estimate > DRIVER_MAX_RUNS || tokens[i].estimate > 4 * docs {
+                    break;
+                }
             }
             let r = runs[i].get_or_insert_with(|| self.token_runs(&tokens[i]));
             result = Some(match result {
@@ -660,8 +667,9 @@ impl Index {
         let mut seen = std::collections::HashSet::new();
         let passes: Vec<Option<usize>> =
             if n > 1 { std::iter::once(None).chain((0..n).map(Some)).collect() } else { vec![None] };
+        let mut partial_budget = PARTIAL_SCAN_CAP;
         for skip in passes {
-            if ranked.len() >= limit && skip.is_some() {
+            if (ranked.len() >= limit || partial_budget == 0) && skip.is_some() {
                 break;
             }
             let allowed_misses = usize::from(skip.is_some());
@@ -670,7 +678,10 @@ impl Index {
             'runs: for &(s, e) in &cands {
                 for d in s..e {
                     scanned += 1;
-                    if scanned > SCAN_CAP {
+                    if skip.is_some() {
+                        partial_budget = partial_budget.saturating_sub(1);
+                    }
+                    if scanned > SCAN_CAP || (skip.is_some() && partial_budget == 0) {
                         break 'runs;
                     }
                     let r = self.rank(d, &query_tokens);
