@@ -155,14 +155,18 @@ impl Aon {
     /// fields (`pao` or `sao`) in the error.
     fn check(&self, prefix: &str) -> Result<(), AddressError> {
         let field = |f: &str| format!("{prefix}-{f}");
+        let text = |c: Option<char>| c.map(String::from).unwrap_or_default();
         if self.start_suffix.is_some() && self.start_number.is_none() {
-            return Err(AddressError::invalid(&field("start-suffix"), "", "is given without a start number"));
+            let v = text(self.start_suffix);
+            return Err(AddressError::invalid(&field("start-suffix"), &v, "is given without a start number"));
         }
-        if self.end_number.is_some() && self.start_number.is_none() {
-            return Err(AddressError::invalid(&field("end-number"), "", "is given without a start number"));
+        if let (Some(end), None) = (self.end_number, self.start_number) {
+            let v = end.to_string();
+            return Err(AddressError::invalid(&field("end-number"), &v, "is given without a start number"));
         }
         if self.end_suffix.is_some() && self.end_number.is_none() {
-            return Err(AddressError::invalid(&field("end-suffix"), "", "is given without an end number"));
+            let v = text(self.end_suffix);
+            return Err(AddressError::invalid(&field("end-suffix"), &v, "is given without an end number"));
         }
         if self.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
             return Err(AddressError::invalid(&field("text"), "", "is blank"));

@@ -190,12 +190,48 @@ struct Place {
     sector: String,
     town: String,
     locality: Option<String>,
+    /// Lon/lat at the point and its change per grid metre east and north, so that the addresses
+    /// around the point get WGS84 coordinates without a full OSTN15 conversion each (exact to
+    /// millimetres within a few hundred metres). `None` off the OSTN15 grid.
+    frame: Option<LocalFrame>,
     /// Addresses still to make here.
     left: u32,
     /// Houses placed on the current street within this postcode (for positions).
     placed: u32,
     /// Houses to place on this street in this postcode before maybe starting another.
     run: u32,
+}
+
+/// A linearisation of the grid-to-lon/lat conversion around one point.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LocalFrame {
+    lon: f64,
+    lat: f64,
+    /// d(lon, lat)/d(easting), per metre.
+    de: (f64, f64),
+    /// d(lon, lat)/d(northing), per metre.
+    dn: (f64, f64),
+}
+
+impl LocalFrame {
+    /// The frame at a grid point, from three OSTN15 conversions 100 m apart.
+    pub(crate) fn at((e, n): (f64, f64)) -> Option<LocalFrame> {
+        let ll = |e: f64, n: f64| geography::grid_to_lon_lat(geography::GridPoint::new(e, n)).ok();
+        let (o, east, north) = (ll(e, n)?, ll(e + 100.0, n)?, ll(e, n + 100.0)?);
+        Some(LocalFrame {
+            lon: o.lon,
+            lat: o.lat,
+            de: ((east.lon - o.lon) / 100.0, (east.lat - o.lat) / 100.0),
+            dn: ((north.lon - o.lon) / 100.0, (north.lat - o.lat) / 100.0),
+        })
+    }
+
+    /// (lon, lat) of a grid point near the frame's origin `origin`, to 7 decimals (about 1 cm).
+    pub(crate) fn lon_lat(&self, origin: (f64, f64), at: (f64, f64)) -> (f64, f64) {
+        let (dx, dy) = (at.0 - origin.0, at.1 - origin.1);
+        let round = |v: f64| (v * 1e7).round() / 1e7;
+        (round(self.lon + dx * self.de.0 + dy * self.dn.0), round(self.lat + dx * self.de.1 + dy * self.dn.1))
+    }
 }
 
 /// Streams `count` synthetic addresses over real postcodes; see the module documentation.
@@ -272,6 +308,7 @@ impl Generator {
         }
         self.place.postcode = p.postcode.clone();
         self.place.point = (p.easting as f64, p.northing as f64);
+        self.place.frame = LocalFrame::at(self.place.point);
         self.place.left = n;
         self.place.placed = 0;
         self.place.run = 4 + self.rng.below(30) as u32;
@@ -375,6 +412,7 @@ impl Generator {
         let uprn = Uprn::new(self.uprn).unwrap_or_else(|_| unreachable_uprn());
         self.uprn += 1 + if self.rng.chance(200) { self.rng.below(40) } else { 0 };
         let round = |v: f64| (v * 100.0).round() / 100.0;
+        let lon_lat = self.place.frame.map(|f| f.lon_lat(self.place.point, at));
         let (street, usrn) = match &self.street {
             Some(s) => (Some(s.name.clone()), Some(s.usrn)),
             None => (None, None),
@@ -389,6 +427,8 @@ impl Generator {
             postcode: Some(self.place.postcode.clone()),
             easting: Some(round(at.0)),
             northing: Some(round(at.1)),
+            longitude: lon_lat.map(|l| l.0),
+            latitude: lon_lat.map(|l| l.1),
             ..Address::new(uprn)
         }
     }

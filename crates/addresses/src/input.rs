@@ -15,7 +15,11 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Opens `path` for reading, decompressing gzip, with a progress bar labelled `message` when
 /// `progress` is set and stderr is a terminal. Returns the reader and the bar (finish it when done).
-pub(crate) fn open(path: &Path, progress: bool, message: &str) -> Result<(Box<dyn Read>, ProgressBar), AddressError> {
+pub(crate) fn open(
+    path: &Path,
+    progress: bool,
+    message: &str,
+) -> Result<(Box<dyn Read + Send>, ProgressBar), AddressError> {
     let io = |e| AddressError::Io { context: format!("opening {}", path.display()), source: e };
     let file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
@@ -33,7 +37,7 @@ pub(crate) fn open(path: &Path, progress: bool, message: &str) -> Result<(Box<dy
     let mut reader = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
     let head = reader.fill_buf().map_err(io)?;
     let gzip = head.starts_with(&GZIP_MAGIC);
-    let reader: Box<dyn Read> =
+    let reader: Box<dyn Read + Send> =
         if gzip { Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader))) } else { Box::new(reader) };
     Ok((reader, bar))
 }

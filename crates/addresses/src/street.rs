@@ -80,7 +80,9 @@ impl Street {
         start_date: Option<&str>,
         end_date: Option<&str>,
     ) -> Result<Street, AddressError> {
-        let usrn = usrn.ok_or_else(|| AddressError::MissingField("street".into()))?.parse()?;
+        let usrn = usrn.ok_or_else(|| AddressError::MissingField("street".into()))?;
+        // The key field of the street register is `street`, whatever the USRN parser calls it.
+        let usrn = usrn.parse().map_err(|_| AddressError::invalid("street", usrn, "is not a USRN (1 to 8 digits)"))?;
         let name = name.ok_or_else(|| AddressError::MissingField("name".into()))?.to_string();
         let date = |f: &str, v: Option<&str>| match v {
             Some(d) if !is_date(d) => Err(AddressError::invalid(f, d, "is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")),
@@ -117,6 +119,6 @@ mod tests {
         let e = Street::from_item(&json!({"street":"1","name":"x","end-date":"yesterday"})).unwrap_err();
         assert_eq!(e.field(), Some("end-date"));
         let e = Street::from_item(&json!({"street":"123456789","name":"x"})).unwrap_err();
-        assert_eq!(e.field(), Some("usrn"));
+        assert_eq!(e.field(), Some("street"));
     }
 }

@@ -57,6 +57,11 @@ fn generated_addresses_sit_in_real_postcodes_near_their_points_on_consistent_str
         let (e, n) = points[pc];
         let d = ((a.easting.unwrap() - e).powi(2) + (a.northing.unwrap() - n).powi(2)).sqrt();
         assert!(d < 1_500.0, "{} is {d:.0} m from its postcode's point", a.single_line());
+        // Lon/lat agree with a full OSTN15 conversion of the grid point to within 10 cm.
+        let exact =
+            geography::grid_to_lon_lat(geography::GridPoint::new(a.easting.unwrap(), a.northing.unwrap())).unwrap();
+        let here = geography::LonLat::new(a.longitude.unwrap(), a.latitude.unwrap());
+        assert!(geography::distance_m(exact, here) < 0.1, "{} is off", a.single_line());
         let name = street_names.entry(a.usrn.unwrap()).or_insert_with(|| a.street.clone().unwrap());
         assert_eq!(Some(&*name), a.street.as_ref(), "one name per USRN");
         assert!(a.town.is_some());
