@@ -92,16 +92,19 @@ impl Dictionary {
     }
 
     /// Terms within `max` edits of `query` (or, with `prefix`, terms having a prefix within
-    /// `max` edits of it: a whole prefix range at the cost of the first close prefix).
+    /// `max` edits of it: a whole prefix range at the cost of the first close prefix). Only terms
+    /// with the query's first letter are considered: people rarely mistype the first letter, and
+    /// it cuts the walk by the size of the alphabet.
     pub(crate) fn fuzzy(&self, query: &[u8], max: u8, prefix: bool) -> Vec<TermRange> {
         let m = query.len();
-        let n = self.len();
+        let Some(first) = query.first() else { return Vec::new() };
+        let (start, n) = self.prefix_range(std::slice::from_ref(first));
         let mut out = Vec::new();
         // rows[d] = edit distances between the first d bytes of the current term and query[..j].
         let mut rows: Vec<Vec<u8>> = vec![(0..=m).map(|j| j.min(255) as u8).collect()];
         let mut valid = 0usize;
         let mut prev: &[u8] = &[];
-        let mut i = 0u32;
+        let mut i = start;
         while i < n {
             let t = self.term(i);
             let mut d = lcp(prev, t).min(valid);

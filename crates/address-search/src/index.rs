@@ -25,10 +25,12 @@ use crate::normalise::{Postcode, expansions, is_numeric, number_term, tokens};
 /// Tokens whose postings have at most this many runs are intersected; others only filter.
 const DRIVER_MAX_RUNS: u64 = 200_000;
 /// Most candidate docs checked per pass, so a hopelessly broad query still answers quickly.
-const SCAN_CAP: usize = 60_000;
+const SCAN_CAP: usize = 20_000;
 /// Most candidate docs checked over all the "all but one token" passes: those only fill up a
 /// short list.
 const PARTIAL_SCAN_CAP: usize = 1_000;
+/// An "all but one token" pass runs only when its most selective token has at most this many runs.
+const PARTIAL_DRIVER_MAX_RUNS: u64 = 20_000;
 /// Most query tokens considered.
 const MAX_TOKENS: usize = 10;
 
@@ -200,8 +202,8 @@ impl IndexBuilder {
         if let Some(n) = a.pao_number {
             own.push(self.term(&number_term(n, &a.pao_suffix)));
         }
+        // Duplicates stay: "Flat 4, 4 Lake Lane" holds the number 4 twice.
         own.sort_unstable();
-        own.dedup();
         self.doc_terms.extend(own);
         self.doc_term_offsets.push(self.doc_terms.len() as u64);
         let doc = Doc {
@@ -394,6 +396,7 @@ pub struct Index {
 struct QueryToken {
     ranges: Vec<TermRange>,
     estimate: u64,
+    numeric: bool,
 }
 
 /// How well a doc matched a query.
@@ -562,7 +565,7 @@ impl Index {
             .iter()
             .map(|r| (self.postings.offsets[r.hi as usize] - self.postings.offsets[r.lo as usize]) as u64 / 2)
             .sum();
-        QueryToken { ranges, estimate }
+        QueryToken { ranges, estimate, numeric: is_numeric(token) }
     }
 
     /// The docs a token matches, as sorted disjoint runs.
@@ -597,6 +600,9 @@ impl Index {
         let mut order: Vec<usize> = (0..tokens.len()).filter(|&i| Some(i) != skip).collect();
         order.sort_by_key(|&i| (tokens[i].estimate, i));
         let mut result: Option<Vec<(u32, u32)>> = None;
+        if skip.is_some() && order.first().is_none_or(|&i| tokens[i].estimate > PARTIAL_DRIVER_MAX_RUNS) {
+            return Vec::new();
+        }
         for &i in &order {
             if let Some(acc) = &result {
                 // Intersect only while merging runs is cheaper than checking the candidates.
@@ -623,8 +629,28 @@ impl Index {
         let lists = [self.doc_terms.get(d), self.group_terms.get(doc.group), self.postcode_terms.get(doc.postcode)];
         let mut missed = 0;
         let mut cost = 0u32;
+        // Each number in the query takes a different number of the address ("flat 4 4 lake lane").
+        let mut used = 0u64;
         for t in tokens {
-            let best = lists.iter().flat_map(|l| l.iter()).filter_map(|&term| cost_of(&t.ranges, term)).min();
+            let best = if t.numeric {
+                let own = lists[0]
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k >= 64 || used & (1 << k) == 0)
+                    .filter_map(|(k, &term)| cost_of(&t.ranges, term).map(|c| (c, k)))
+                    .min();
+                match own {
+                    Some((c, k)) => {
+                        if k < 64 {
+                            used |= 1 << k;
+                        }
+                        Some(c)
+                    }
+                    None => lists[2].iter().filter_map(|&term| cost_of(&t.ranges, term)).min(),
+                }
+            } else {
+                lists.iter().flat_map(|l| l.iter()).filter_map(|&term| cost_of(&t.ranges, term)).min()
+            };
             match best {
                 Some(c) => cost += c as u32,
                 None => missed += 1,
@@ -793,6 +819,16 @@ mod tests {
         // No 13: the best are the street's other numbers, each missing one token.
         let hits = idx.search("13 high street exeter", 5);
         assert!(!hits.is_empty() && hits.iter().all(|h| h.score < 3000), "{hits:?}");
+    }
+
+    #[test]
+    fn a_number_given_twice_must_be_the_flat_and_the_house_number() {
+        let idx = Index::build(&[
+            addr(1, Some(1), 4, "", "Lake Lane", "Exeter", "EX1 1AA"),
+            addr(2, Some(4), 4, "", "Lake Lane", "Exeter", "EX1 1AA"),
+            addr(3, Some(10), 4, "", "Lake Lane", "Exeter", "EX1 1AA"),
+        ]);
+        assert_eq!(uprns(&idx.search("flat 4 4 lake lane", 3))[0], 2);
     }
 
     #[test]
