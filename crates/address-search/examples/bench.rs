@@ -146,7 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let mut slowest: Vec<(Duration, &str)> = times.iter().copied().zip(qs.iter().map(|q| q.text.as_str())).collect();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (t, q) in slowest.iter().take(5) {
         println!("  slow: {:.3} ms {q:?}", t.as_secs_f64() * 1e3);
     }
