@@ -84,6 +84,14 @@ impl Part {
         self.coords.len()
     }
 
+    /// Approximate heap bytes: vertices, ring starts, and the run tree (leaves plus about a
+    /// third again for inner nodes).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.coords.capacity() * size_of::<Point>()
+            + self.ring_starts.capacity() * 4
+            + self.runs.size() * size_of::<Run>() * 4 / 3
+    }
+
     /// Where a point lies against this polygon.
     pub(crate) fn locate(&self, p: Point) -> Location {
         let [min_x, min_y, max_x, max_y] = self.bbox;
@@ -147,6 +155,11 @@ impl Shape {
     /// Vertices held.
     pub(crate) fn vertex_count(&self) -> usize {
         self.parts.iter().map(Part::vertex_count).sum()
+    }
+
+    /// Approximate heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.parts.iter().map(Part::heap_bytes).sum::<usize>() + self.parts.capacity() * size_of::<Part>()
     }
 }
 

@@ -190,6 +190,13 @@ impl AreaView {
         self.areas.is_empty()
     }
 
+    /// Approximate heap bytes the view holds for boundaries and indexes (for sizing a server).
+    pub fn heap_bytes(&self) -> usize {
+        let shapes: usize = self.areas.iter().filter_map(|a| a.shape.as_ref()).map(Shape::heap_bytes).sum();
+        let top = self.tree.size() * size_of::<GeomWithData<Rectangle<Point>, (u32, u32)>>() * 4 / 3;
+        shapes + top + self.areas.capacity() * size_of::<Held>()
+    }
+
     /// The newest generation in the register (0 when empty).
     pub fn current_generation(&self) -> u32 {
         self.max_generation
