@@ -64,7 +64,7 @@ const UNIT_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 /// Extra streets made up beside the twenty of the demo register.
 const EXTRA_STREETS: usize = 70;
 
-/// Exampleshire's streets and the addresses on them, the same for the same seed: about 3,000
+/// Exampleshire's streets and the addresses on them, the same for the same seed: about 5,000
 /// addresses on 90 streets in three towns. Streets' USRNs and addresses' UPRNs start with 471.
 pub fn exampleshire(seed: u64) -> (Vec<Street>, Vec<Address>) {
     let mut rng = Rng::new(seed ^ 0x4578_616d_706c_6573);

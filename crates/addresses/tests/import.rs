@@ -150,6 +150,14 @@ async fn a_file_without_the_columns_or_not_csv_at_all_is_refused_before_anything
     let iceland_as_gb = Path::new(ICELAND);
     let err = import_addresses(&registers, iceland_as_gb, AddressFormat::AddressBase, &quiet(0)).await.unwrap_err();
     assert!(err.to_string().contains("no UPRN column"), "{err}");
+    // Gzip is told by its magic bytes, not the name: a gzipped file called .csv reads the same.
+    let disguised = write(dir.path(), "header-only.gz", "UPRN,STREET_DESCRIPTION\n");
+    std::fs::rename(&disguised, dir.path().join("header-only.csv")).unwrap();
+    let summary =
+        import_addresses(&registers, &dir.path().join("header-only.csv"), AddressFormat::AddressBase, &quiet(0))
+            .await
+            .unwrap();
+    assert_eq!((summary.rows_read, summary.imported), (0, 0));
     let missing = import_addresses(&registers, &dir.path().join("nope.csv"), AddressFormat::Iceland, &quiet(0)).await;
     assert!(matches!(missing, Err(AddressError::Io { .. })));
     let info = ensure_address_register(&registers).await.unwrap();
