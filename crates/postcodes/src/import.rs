@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
+use futures_util::StreamExt;
 use geography::{GridPoint, grid_to_lon_lat};
 use registers::{Item, ItemHash, NewEntry, RegisterError, Registers};
 
@@ -342,11 +343,9 @@ pub async fn import_code_point(
     let mut current: HashMap<String, ItemHash> = HashMap::new();
     if info.user_size > 0 {
         progress.phase("comparing", Some(info.user_size));
-        let mut next = 1;
-        while next <= info.user_size {
-            let page = registers.replay(&info, next, 10_000).await?;
-            let Some(last) = page.last() else { break };
-            next = last.entry.number + 1;
+        let mut pages = std::pin::pin!(crate::index::replay_all(registers, &info));
+        while let Some(page) = pages.next().await {
+            let page = page?;
             progress.advance(page.len() as u64);
             for record in page {
                 if let Some(hash) = record.entry.item_hashes.first() {
