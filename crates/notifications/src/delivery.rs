@@ -1,0 +1,427 @@
+//! Delivery: workers claim notifications from the outbox (the `created` rows of
+//! `notify_notifications`) and send them through provider chains. A chain tries its providers
+//! in order and records the one that took the message; when all fail the notification goes back
+//! to the outbox with back-off, and after [`WorkerConfig::max_attempts`] it is a technical failure.
+//!
+//! Claiming is one `UPDATE … RETURNING`; on PostgreSQL its inner `SELECT … FOR UPDATE SKIP
+//! LOCKED` lets any number of nodes share the outbox without sending a message twice. A claim is
+//! a lease: a row claimed by a node that dies is claimed again once its lease runs out.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::Row;
+use store::{Backend, CouncilId, Store};
+
+use crate::error::Result;
+use crate::notify::{Notify, notification_from_row, timestamp, timestamp_in};
+use crate::template::TemplateType;
+
+/// A boxed future, so providers can be trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One message on its way to a provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The notification id (providers may use it as their reference).
+    pub notification_id: String,
+    /// The owning council.
+    pub council_id: CouncilId,
+    /// email, sms or letter.
+    pub channel: TemplateType,
+    /// Email address, `447…` number, or address lines joined by newlines.
+    pub recipient: String,
+    /// Subject (email) or heading (letter).
+    pub subject: Option<String>,
+    /// The personalised body (plain text / Markdown-like source).
+    pub body: String,
+    /// HTML body (email).
+    pub html: Option<String>,
+}
+
+/// What a provider says when it has taken a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Handed over; a receipt will tell later (status stays `sending`).
+    Sent,
+    /// Known delivered already (sandboxes), so the status becomes `delivered`.
+    Delivered,
+}
+
+/// Why a provider did not take a message; the chain then tries the next one.
+#[derive(Debug, thiserror::Error)]
+#[error("provider {provider} failed: {message}")]
+pub struct ProviderError {
+    /// The provider's name.
+    pub provider: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Sends emails (SMTP, a sandbox, an HTTP API…).
+pub trait EmailProvider: Send + Sync {
+    /// Its name, recorded on each notification it sends.
+    fn name(&self) -> &str;
+    /// Hands one email over.
+    fn send_email<'a>(
+        &'a self,
+        message: &'a Outgoing,
+    ) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>>;
+}
+
+/// Sends text messages.
+pub trait SmsProvider: Send + Sync {
+    /// Its name, recorded on each notification it sends.
+    fn name(&self) -> &str;
+    /// Hands one text message over.
+    fn send_sms<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>>;
+}
+
+/// Sends letters (to a print-and-post supplier).
+pub trait LetterProvider: Send + Sync {
+    /// Its name, recorded on each notification it sends.
+    fn name(&self) -> &str;
+    /// Hands one letter over.
+    fn send_letter<'a>(
+        &'a self,
+        message: &'a Outgoing,
+    ) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>>;
+}
+
+/// The provider chains, one per channel, each tried in order (fail-over).
+#[derive(Clone, Default)]
+pub struct Providers {
+    /// Email providers, first preferred.
+    pub email: Vec<Arc<dyn EmailProvider>>,
+    /// SMS providers, first preferred.
+    pub sms: Vec<Arc<dyn SmsProvider>>,
+    /// Letter providers, first preferred.
+    pub letter: Vec<Arc<dyn LetterProvider>>,
+}
+
+impl Providers {
+    /// Every channel sent to the sandbox (for development, demos and tests).
+    pub fn sandbox(store: Store) -> Providers {
+        let sandbox = Arc::new(SandboxProvider::new(store, "sandbox"));
+        Providers { email: vec![sandbox.clone()], sms: vec![sandbox.clone()], letter: vec![sandbox] }
+    }
+
+    /// Tries the channel's providers in order; the name of the one that took it, or every failure.
+    pub async fn send(&self, message: &Outgoing) -> std::result::Result<(String, SendOutcome), Vec<ProviderError>> {
+        let mut failures = Vec::new();
+        macro_rules! try_chain {
+            ($list:expr, $method:ident) => {
+                for p in &$list {
+                    match p.$method(message).await {
+                        Ok(outcome) => return Ok((p.name().to_string(), outcome)),
+                        Err(e) => failures.push(e),
+                    }
+                }
+            };
+        }
+        match message.channel {
+            TemplateType::Email => try_chain!(self.email, send_email),
+            TemplateType::Sms => try_chain!(self.sms, send_sms),
+            TemplateType::Letter => try_chain!(self.letter, send_letter),
+        }
+        if failures.is_empty() {
+            failures.push(ProviderError {
+                provider: "none".to_string(),
+                message: format!("no {} provider is configured", message.channel.as_str()),
+            });
+        }
+        Err(failures)
+    }
+}
+
+/// A provider that sends nothing: it stores each message in `notify_sandbox_messages`, where the
+/// dev page and tests read them back with [`SandboxProvider::messages`].
+#[derive(Clone)]
+pub struct SandboxProvider {
+    store: Store,
+    name: String,
+}
+
+/// A message the sandbox "sent".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxMessage {
+    /// The notification it came from.
+    pub notification_id: String,
+    /// The owning council.
+    pub council_id: CouncilId,
+    /// email, sms or letter.
+    pub channel: String,
+    /// The sandbox's name.
+    pub provider: String,
+    /// Who it was for.
+    pub recipient: String,
+    /// Subject or heading.
+    pub subject: Option<String>,
+    /// The body.
+    pub body: String,
+    /// The HTML body (emails), for the preview page.
+    pub html: Option<String>,
+    /// When it was "sent".
+    pub sent_at: String,
+}
+
+impl SandboxProvider {
+    /// A sandbox writing to `store` under `name`.
+    pub fn new(store: Store, name: &str) -> SandboxProvider {
+        SandboxProvider { store, name: name.to_string() }
+    }
+
+    async fn store_message(&self, m: &Outgoing) -> std::result::Result<SendOutcome, ProviderError> {
+        sqlx::query(
+            "INSERT INTO notify_sandbox_messages (council_id, notification_id, channel, provider, recipient, \
+             subject, body, html, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(m.council_id.0)
+        .bind(&m.notification_id)
+        .bind(m.channel.as_str())
+        .bind(&self.name)
+        .bind(&m.recipient)
+        .bind(m.subject.clone())
+        .bind(&m.body)
+        .bind(m.html.clone())
+        .bind(timestamp())
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| ProviderError { provider: self.name.clone(), message: e.to_string() })?;
+        Ok(SendOutcome::Delivered)
+    }
+
+    /// The most recent sandbox messages (newest first), of one council or all.
+    pub async fn messages(store: &Store, council: Option<CouncilId>, limit: i64) -> Result<Vec<SandboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT notification_id, council_id, channel, provider, recipient, subject, body, html, sent_at \
+             FROM notify_sandbox_messages WHERE ($1 = 0 OR council_id = $1) ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(council.map(|c| c.0).unwrap_or(0))
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SandboxMessage {
+                    notification_id: r.try_get(0)?,
+                    council_id: CouncilId(r.try_get(1)?),
+                    channel: r.try_get(2)?,
+                    provider: r.try_get(3)?,
+                    recipient: r.try_get(4)?,
+                    subject: r.try_get(5)?,
+                    body: r.try_get(6)?,
+                    html: r.try_get(7)?,
+                    sent_at: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl EmailProvider for SandboxProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn send_email<'a>(
+        &'a self,
+        message: &'a Outgoing,
+    ) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>> {
+        Box::pin(self.store_message(message))
+    }
+}
+
+impl SmsProvider for SandboxProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn send_sms<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>> {
+        Box::pin(self.store_message(message))
+    }
+}
+
+impl LetterProvider for SandboxProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn send_letter<'a>(
+        &'a self,
+        message: &'a Outgoing,
+    ) -> BoxFuture<'a, std::result::Result<SendOutcome, ProviderError>> {
+        Box::pin(self.store_message(message))
+    }
+}
+
+/// How a worker behaves.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Notifications claimed at once.
+    pub batch: i64,
+    /// How long a claim lasts before another worker may take the notification again.
+    pub lease: Duration,
+    /// How often an idle worker looks for work it was not woken for (other nodes' requests).
+    pub poll: Duration,
+    /// Attempts before a notification becomes a `technical-failure`.
+    pub max_attempts: i64,
+    /// Back-off before the first retry; doubled for each further attempt.
+    pub retry_after: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            batch: 100,
+            lease: Duration::from_secs(300),
+            poll: Duration::from_millis(500),
+            max_attempts: 5,
+            retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A running delivery worker (a tokio task); stop it with [`Worker::stop`].
+pub struct Worker {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts a worker sending `notify`'s outbox through `providers`.
+    pub fn spawn(notify: Notify, providers: Providers, config: WorkerConfig) -> Worker {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                if *stopped.borrow() {
+                    break;
+                }
+                // Register for a wake-up before looking, so a send between the look and the wait is not missed.
+                let woken = notify.wake.notified();
+                let worked = match notify.deliver_batch(&providers, &config).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "notification delivery batch failed");
+                        0
+                    }
+                };
+                if worked > 0 {
+                    continue;
+                }
+                tokio::select! {
+                    _ = woken => {}
+                    _ = tokio::time::sleep(config.poll) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        });
+        Worker { stop, task }
+    }
+
+    /// Asks the worker to stop after its current batch and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl Notify {
+    /// Claims up to `config.batch` due notifications, sends each through its chain and records
+    /// the result; returns how many were claimed. Workers call this in a loop; tests may call it directly.
+    pub async fn deliver_batch(&self, providers: &Providers, config: &WorkerConfig) -> Result<usize> {
+        let now = timestamp();
+        let lease_until = timestamp_in(config.lease.as_secs() as i64);
+        let lock = match self.store().backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE notify_notifications SET status = 'sending', attempts = attempts + 1, due_at = $1 \
+             WHERE seq IN (SELECT seq FROM notify_notifications WHERE due_at <= $2 AND \
+             (status = 'created' OR (status = 'sending' AND sent_at IS NULL)) ORDER BY seq LIMIT $3{lock}) \
+             RETURNING id, service_id, council_id, reference, notification_type, key_type, recipient, \
+             personalisation, status, template_id, template_version, subject, body, html, fragments, postage, \
+             created_at, sent_at, completed_at, provider, attempts"
+        );
+        let rows =
+            sqlx::query(&sql).bind(&lease_until).bind(&now).bind(config.batch).fetch_all(self.store().pool()).await?;
+        let claimed = rows.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for row in rows {
+            let n = notification_from_row(&row)?;
+            let attempts: i64 = row.try_get("attempts")?;
+            let message = Outgoing {
+                notification_id: n.id.clone(),
+                council_id: n.council_id,
+                channel: n.notification_type,
+                recipient: n.recipient,
+                subject: n.subject,
+                body: n.body,
+                html: n.html,
+            };
+            let providers = providers.clone();
+            let notify = self.clone();
+            let config = config.clone();
+            tasks.spawn(async move { notify.deliver_one(&providers, &config, message, attempts).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Err(e)) => tracing::warn!(error = %e, "recording a delivery failed"),
+                Err(e) => tracing::warn!(error = %e, "a delivery task panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn deliver_one(
+        &self,
+        providers: &Providers,
+        config: &WorkerConfig,
+        message: Outgoing,
+        attempts: i64,
+    ) -> Result<()> {
+        let pool = self.store().pool();
+        match providers.send(&message).await {
+            Ok((provider, outcome)) => {
+                let now = timestamp();
+                let (status, completed) = match outcome {
+                    SendOutcome::Delivered => ("delivered", Some(now.clone())),
+                    SendOutcome::Sent => ("sending", None),
+                };
+                sqlx::query(
+                    "UPDATE notify_notifications SET status = $1, sent_at = $2, completed_at = $3, provider = $4 \
+                     WHERE id = $5",
+                )
+                .bind(status)
+                .bind(&now)
+                .bind(completed)
+                .bind(provider)
+                .bind(&message.notification_id)
+                .execute(pool)
+                .await?;
+            }
+            Err(failures) => {
+                let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
+                tracing::warn!(notification = %message.notification_id, attempts, failures = ?reasons, "every provider failed");
+                if attempts >= config.max_attempts {
+                    sqlx::query(
+                        "UPDATE notify_notifications SET status = 'technical-failure', completed_at = $1 WHERE id = $2",
+                    )
+                    .bind(timestamp())
+                    .bind(&message.notification_id)
+                    .execute(pool)
+                    .await?;
+                } else {
+                    let backoff = config.retry_after.as_secs_f64() * 2f64.powi((attempts - 1).clamp(0, 20) as i32);
+                    sqlx::query("UPDATE notify_notifications SET status = 'created', due_at = $1 WHERE id = $2")
+                        .bind(timestamp_in(backoff.ceil() as i64))
+                        .bind(&message.notification_id)
+                        .execute(pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

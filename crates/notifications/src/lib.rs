@@ -1,0 +1,29 @@
+//! Notifications for Guildhall, wire-compatible with GOV.UK Notify's API v2, so that Notify's
+//! official clients work unchanged against a self-hosted instance.
+//!
+//! A Notify *service* belongs to a council and has API keys (live, team, test) and versioned
+//! templates (email, SMS, letter). Sending commits a notification row first (the durable outbox)
+//! and returns; workers claim rows and hand them to provider chains that fail over and record
+//! which provider sent. Test keys never deliver: their notifications get Notify's simulated
+//! statuses. The `http` feature adds the Notify-shaped HTTP API.
+#![warn(missing_docs)]
+
+#[cfg(feature = "http")]
+pub mod api;
+pub mod auth;
+pub mod delivery;
+mod error;
+mod notify;
+pub mod template;
+pub mod validate;
+
+pub use auth::KeyType;
+pub use delivery::{
+    EmailProvider, LetterProvider, Outgoing, ProviderError, Providers, SandboxMessage, SandboxProvider, SendOutcome,
+    SmsProvider, Worker, WorkerConfig,
+};
+pub use error::{NotifyError, Result};
+pub use notify::{
+    Caller, ListFilter, Notification, Notify, NotifyConfig, PAGE_SIZE, Preview, SendRequest, Template, timestamp,
+};
+pub use template::TemplateType;

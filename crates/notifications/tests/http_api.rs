@@ -1,0 +1,1 @@
+//! The Notify HTTP API on a real port (filled in below).

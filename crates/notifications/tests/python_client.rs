@@ -1,0 +1,1 @@
+//! The official Python client against a real port (filled in below).
