@@ -394,7 +394,7 @@ impl Generator {
                 let pao =
                     if self.rng.chance(250) { Aon { text: Some(name), ..Aon::number(n) } } else { Aon::text(name) };
                 (Aon::default(), pao, at)
-            } else if let Some((n, s)) = self.last_number.filter(|_| r < 185) {
+            } else if let Some((n, s)) = self.last_number.filter(|&(_, s)| r < 185 && s < 'Z') {
                 let next = char::from(s as u8 + 1);
                 self.last_number = Some((n, next));
                 let (_, at) = self.take_number();
