@@ -109,10 +109,19 @@ impl AreaView {
     /// Applies the entries appended since the view last looked; returns how many. A register
     /// that does not exist yet is an empty one.
     pub async fn catch_up(&mut self, registers: &Registers) -> Result<u64> {
-        let Some(info) = registers.find(Owner::National, &area_register_name()).await? else {
-            return Ok(0);
-        };
         let mut applied = 0;
+        let outcome = self.follow(registers, &mut applied).await;
+        // Whatever was applied is indexed, even when a later page failed.
+        if applied > 0 {
+            self.rebuild_tree();
+        }
+        outcome.map(|()| applied)
+    }
+
+    async fn follow(&mut self, registers: &Registers, applied: &mut u64) -> Result<()> {
+        let Some(info) = registers.find(Owner::National, &area_register_name()).await? else {
+            return Ok(());
+        };
         while self.position < info.user_size {
             let records = registers.replay(&info, self.position + 1, PAGE).await?;
             if records.is_empty() {
@@ -133,13 +142,10 @@ impl AreaView {
                 let version = AreaVersion::from_item(number, &record.entry.key, &item.value())?;
                 self.apply(number, version);
                 self.position = number;
-                applied += 1;
+                *applied += 1;
             }
         }
-        if applied > 0 {
-            self.rebuild_tree();
-        }
-        Ok(applied)
+        Ok(())
     }
 
     fn apply(&mut self, entry: u64, mut version: AreaVersion) {

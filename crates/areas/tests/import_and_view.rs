@@ -191,3 +191,42 @@ async fn british_national_grid_input_is_stored_as_lon_lat_and_found_from_either_
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_second_node_loading_the_register_as_rsf_builds_the_same_view_with_the_same_ids() {
+    let mut nodes = stores().await;
+    if nodes.len() < 2 {
+        let t = store::testing::sqlite().await;
+        registers::Registers::migrate(&t.store).await.unwrap();
+        let r = registers::Registers::new(t.store.clone());
+        nodes.push((t, r));
+    }
+    let (second_store, second) = nodes.pop().unwrap();
+    let (first_store, first) = nodes.remove(0);
+    let mut options = ImportOptions::new("UTA", Crs::Wgs84);
+    import_geojson(&first, councils_generation_one().as_bytes(), &options).await.unwrap();
+    options.generation = 2;
+    let moved = collection(vec![feature(
+        "S12000002",
+        "Eastshire",
+        json!({"type": "MultiPolygon", "coordinates": [[square(2.0, 50.0, 2.0)], [square(5.0, 53.0, 1.0)]]}),
+    )]);
+    import_geojson(&first, moved.as_bytes(), &options).await.unwrap();
+
+    let info = areas::area_register(&first).await.unwrap();
+    let mut rsf: Vec<u8> = Vec::new();
+    first.export_rsf(&info, 0, &mut rsf).await.unwrap();
+    second.import_rsf(registers::Owner::National, &info.name, rsf.as_slice()).await.unwrap();
+
+    let (a, b) = (AreaView::build(&first).await.unwrap(), AreaView::build(&second).await.unwrap());
+    assert_eq!((a.position(), a.len()), (b.position(), b.len()));
+    assert_eq!(a.area_by_key("S12000002"), b.area_by_key("S12000002"));
+    for i in 0..80 {
+        for j in 0..50 {
+            let p = [-0.5 + i as f64 * 0.1, 49.5 + j as f64 * 0.1];
+            assert_eq!(a.areas_containing(p), b.areas_containing(p), "{p:?}");
+        }
+    }
+    first_store.cleanup().await;
+    second_store.cleanup().await;
+}
