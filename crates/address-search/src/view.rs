@@ -93,6 +93,7 @@ struct Follower {
 #[derive(Debug)]
 pub struct AddressView {
     source: Option<(Registers, RegisterInfo)>,
+    merge_at: usize,
     snapshot: RwLock<Arc<Snapshot>>,
     follower: Mutex<Follower>,
 }
@@ -140,6 +141,7 @@ impl AddressView {
         let snapshot = Snapshot { base: Arc::new(base), entries: next - 1, ..Default::default() };
         Ok(AddressView {
             source: Some((registers, current)),
+            merge_at: MERGE_AT,
             snapshot: RwLock::new(Arc::new(snapshot)),
             follower: Mutex::new(Follower::default()),
         })
@@ -155,9 +157,30 @@ impl AddressView {
         let snapshot = Snapshot { base: Arc::new(index), ..Default::default() };
         AddressView {
             source: None,
+            merge_at: MERGE_AT,
             snapshot: RwLock::new(Arc::new(snapshot)),
             follower: Mutex::new(Follower::default()),
         }
+    }
+
+    /// Sets how many changed UPRNs the delta may hold before it is merged into the base (at
+    /// least a sixteenth of the base is always allowed); 50,000 unless set.
+    pub fn with_merge_threshold(mut self, uprns: usize) -> AddressView {
+        self.merge_at = uprns;
+        self
+    }
+
+    /// Follows the register in the background: catches up every `every`, logging nothing and
+    /// stopping at the first error, which the task returns.
+    pub fn follow(self: Arc<Self>, every: std::time::Duration) -> tokio::task::JoinHandle<Result<(), ViewError>> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                self.catch_up().await?;
+            }
+        })
     }
 
     fn current(&self) -> Arc<Snapshot> {
@@ -193,7 +216,7 @@ impl AddressView {
         }
         let base = before.base.clone();
         let pending = std::mem::take(&mut follower.pending);
-        let merge = pending.len() >= MERGE_AT.max(base.len() / 16);
+        let merge = pending.len() >= self.merge_at.max(base.len() / 16);
         let (snapshot, pending) = tokio::task::spawn_blocking(move || {
             if merge {
                 let mut b = IndexBuilder::new();

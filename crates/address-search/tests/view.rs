@@ -71,3 +71,46 @@ async fn the_view_replays_the_register_and_follows_new_entries_on_every_store() 
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_delta_merged_into_the_base_answers_as_a_fresh_replay_does() {
+    for (t, registers) in registers::testing::stores().await {
+        let info = ensure_address_register(&registers).await.unwrap();
+        let first: Vec<Address> =
+            (1..=20).map(|n| address(n, None, n as u32, "Mill Lane", "Exeter", "EX2 4AA")).collect();
+        registers.append(&info, first.iter().map(entry).collect()).await.unwrap();
+        let view = AddressView::replay(registers.clone(), info.clone()).await.unwrap().with_merge_threshold(3);
+        // Four changes: more than the threshold, so the delta is merged into a new base.
+        let changes: Vec<Address> =
+            (1..=4).map(|n| address(n, Some(1), n as u32, "Mill Lane", "Exeter", "EX2 4AB")).collect();
+        registers.append(&info, changes.iter().map(entry).collect()).await.unwrap();
+        assert_eq!(view.catch_up().await.unwrap(), 4);
+        assert_eq!(view.len(), 20);
+        let fresh = AddressView::replay(registers.clone(), info.clone()).await.unwrap();
+        let pc = Postcode::parse("EX2 4AB").unwrap();
+        assert_eq!(view.by_postcode(&pc), fresh.by_postcode(&pc));
+        assert_eq!(view.by_postcode(&pc).len(), 4);
+        for q in ["flat 1 3 mill lane", "mill lane exeter", "7 mill"] {
+            assert_eq!(view.search(q, 5), fresh.search(q, 5), "{q}");
+        }
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_following_view_picks_up_new_entries_by_itself() {
+    let (t, registers) = registers::testing::stores().await.into_iter().next().unwrap();
+    let info = ensure_address_register(&registers).await.unwrap();
+    let view = std::sync::Arc::new(AddressView::replay(registers.clone(), info.clone()).await.unwrap());
+    let follower = view.clone().follow(std::time::Duration::from_millis(20));
+    let a = address(42, None, 1, "Quay Street", "Exeter", "EX2 4AN");
+    registers.append(&info, vec![entry(&a)]).await.unwrap();
+    let mut waited = 0;
+    while view.by_uprn(42).is_none() && waited < 250 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        waited += 1;
+    }
+    assert_eq!(view.by_uprn(42).unwrap().street, "Quay Street");
+    follower.abort();
+    t.cleanup().await;
+}
