@@ -70,6 +70,11 @@ async fn a_slice_of_code_point_imports_looks_up_and_reimports_only_what_changed_
         let new = index.get(&Postcode::parse("ZE3 9JZ").unwrap()).unwrap();
         assert_eq!(new.district, Some("S12000027"));
         assert_eq!(index.catch_up(&registers).await.unwrap(), 0);
+
+        // A view built afresh from the log agrees: the newer entry for a postcode wins.
+        let rebuilt = PostcodeIndex::build(&registers).await.unwrap();
+        assert_eq!((rebuilt.len(), rebuilt.entries_applied()), (3_001, 3_002));
+        assert_eq!(rebuilt.get(&Postcode::parse("AB10 1AB").unwrap()).unwrap().grid.unwrap().easting, 394_240.0);
         t.cleanup().await;
     }
 }
