@@ -34,6 +34,87 @@ pub enum Command {
     /// Manage registers: import, export, verify, prove.
     #[command(subcommand)]
     Register(RegisterCommand),
+    /// Import postcodes, areas, addresses or streets into the registers behind the look-ups.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate synthetic data at national scale, deterministically.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+/// `guildhall import …`: each prints rows read, imported and rejected (with line numbers).
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// OS Code-Point Open CSV (gzipped or not) into the national `postcode` register.
+    Postcodes {
+        /// The CSV file (`.gz` or plain).
+        file: PathBuf,
+    },
+    /// GeoJSON boundaries into the national `area` register.
+    Areas {
+        /// The GeoJSON file (`.gz` or plain): a FeatureCollection of Polygons and MultiPolygons.
+        file: PathBuf,
+        /// The MapIt area type code of every feature (CTY, DIS, UTA, MTD, LBO, CPC, DIW, UTW, …).
+        #[arg(long = "type", value_name = "CODE")]
+        type_code: String,
+        /// The coordinate reference system of the file: 4326 (lon/lat) or 27700 (British National Grid).
+        #[arg(long, default_value_t = 4326, value_name = "EPSG")]
+        crs: u32,
+        /// The feature property holding the area's code (GSS).
+        #[arg(long, default_value = "code", value_name = "NAME")]
+        code_property: String,
+        /// The feature property holding the area's name.
+        #[arg(long, default_value = "name", value_name = "NAME")]
+        name_property: String,
+        /// The feature property holding the parent area's code, if any.
+        #[arg(long, value_name = "NAME")]
+        parent_property: Option<String>,
+        /// The boundary generation these areas belong to.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        generation: u32,
+    },
+    /// Addresses CSV into the national `address` register.
+    Addresses {
+        /// The CSV file (`.gz` or plain).
+        file: PathBuf,
+        /// The file's column shape.
+        #[arg(long, value_enum, default_value_t = AddressFormat::Addressbase)]
+        format: AddressFormat,
+    },
+    /// Streets CSV (OS Open USRN / Open Names shape) into the national `street` register.
+    Streets {
+        /// The CSV file (`.gz` or plain).
+        file: PathBuf,
+    },
+}
+
+/// The column shapes `import addresses` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AddressFormat {
+    /// OS AddressBase Plus columns (what `generate addresses` writes).
+    Addressbase,
+    /// Iceland's national address register (Staðfangaskrá).
+    Iceland,
+}
+
+/// `guildhall generate …`.
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Synthetic GB addresses in AddressBase Plus CSV shape, anchored on real postcodes.
+    Addresses {
+        /// How many addresses.
+        #[arg(long, value_name = "N")]
+        count: u64,
+        /// The seed: the same seed and count give the same bytes.
+        #[arg(long, default_value_t = 1, value_name = "S")]
+        seed: u64,
+        /// Where to write the CSV (default: stdout).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The Code-Point Open CSV whose real postcodes and points anchor the addresses.
+        #[arg(long, value_name = "FILE", default_value = "../shared/data/gb-postcodes-codepoint-open-2025-05.csv.gz")]
+        postcodes: PathBuf,
+    },
 }
 
 /// Where to listen; unset options fall back to configuration.
@@ -166,5 +247,22 @@ mod tests {
         assert!(Cli::try_parse_from(["guildhall", "register", "verify", "--file", "x.rsf"]).is_ok());
         assert!(Cli::try_parse_from(["guildhall", "register", "verify"]).is_err());
         assert!(Cli::try_parse_from(["guildhall", "register", "verify", "c", "--file", "x.rsf"]).is_err());
+    }
+
+    #[test]
+    fn import_and_generate_take_the_shapes_outside_scripts_use() {
+        for line in [
+            &["guildhall", "import", "postcodes", "cp.csv.gz"][..],
+            &["guildhall", "import", "areas", "a.geojson", "--type", "UTA", "--crs", "27700"],
+            &["guildhall", "import", "areas", "a.geojson", "--type", "DIW"],
+            &["guildhall", "import", "addresses", "a.csv"],
+            &["guildhall", "import", "addresses", "a.csv", "--format", "iceland"],
+            &["guildhall", "import", "addresses", "a.csv", "--format", "addressbase"],
+            &["guildhall", "generate", "addresses", "--count", "1000", "--seed", "7"],
+        ] {
+            assert!(Cli::try_parse_from(line).is_ok(), "{line:?}");
+        }
+        assert!(Cli::try_parse_from(["guildhall", "import", "areas", "a.geojson"]).is_err(), "--type is required");
+        assert!(Cli::try_parse_from(["guildhall", "import", "addresses", "a.csv", "--format", "x"]).is_err());
     }
 }

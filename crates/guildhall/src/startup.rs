@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::configuration::Settings;
+use crate::lookups::LookupState;
 use crate::ops::{self, OpsState};
 
 /// A built application: bound to its port, ready to serve.
@@ -76,18 +77,53 @@ impl Application {
 pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router> {
     let registers = Registers::new(store.clone());
     let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
+    let registers_for_views = Registers::new(store.clone());
     let signer =
         registers.checkpoint_signer(&settings.origin).await.context("cannot load the checkpoint signing key")?;
     let state = ApiState { registers, councils: Councils::new(store.clone()), signer, origin: settings.origin.clone() };
     let (api, mut openapi) = registers::api::router(state);
+    let (lookups, lookups_openapi) = lookups(&registers_for_views).await?;
+    openapi.merge(lookups_openapi);
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
+        .merge(lookups)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TraceLayer::new_for_http()))
+}
+
+/// The look-ups over national registers: addresses, areas (MapIt's shapes) and postcodes, each a
+/// view replayed from its register now and following it afterwards.
+async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::openapi::OpenApi)> {
+    let started = std::time::Instant::now();
+    let address_register =
+        addresses::ensure_address_register(registers).await.context("cannot open the address register")?;
+    postcodes::ensure_register(registers).await.context("cannot open the postcode register")?;
+    let addresses = Arc::new(
+        address_search::AddressView::replay(registers.clone(), address_register)
+            .await
+            .context("cannot build the address view")?,
+    );
+    let postcodes = postcodes::PostcodeIndex::build(registers).await.context("cannot build the postcode view")?;
+    let areas = areas::api::AreaState::load(registers.clone()).await.context("cannot build the area view")?;
+    tracing::info!(
+        addresses = addresses.len(),
+        postcodes = postcodes.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "look-up views built"
+    );
+    let state =
+        LookupState { postcodes: Arc::new(tokio::sync::RwLock::new(postcodes)), areas: areas.clone(), addresses };
+    crate::lookups::follow(registers.clone(), &state);
+    let (address_routes, mut openapi) = address_search::api::router(state.addresses.clone());
+    let (area_routes, area_openapi) = areas::api::router(areas);
+    let (joined, joined_openapi) = crate::lookups::routes(state).split_for_parts();
+    openapi.merge(area_openapi);
+    openapi.merge(joined_openapi);
+    Ok((address_routes.merge(area_routes).merge(joined), openapi))
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

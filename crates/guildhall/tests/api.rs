@@ -13,6 +13,23 @@ use store::{CouncilSlug, Councils};
 /// The instance's own paths.
 const OPERATIONS_PATHS: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/openapi.json"];
 
+/// The look-ups over the national address, area and postcode registers.
+const LOOKUP_PATHS: [&str; 13] = [
+    "/addresses",
+    "/addresses/search",
+    "/addresses/{uprn}",
+    "/addresses/{uprn}/areas",
+    "/postcode/{postcode}",
+    "/point/{srid}/{coordinates}",
+    "/area/{id}",
+    "/area/{id}/children",
+    "/area/{id}/geometry",
+    "/area/{id}/feature.geojson",
+    "/areas/{types}",
+    "/code/gss/{code}",
+    "/checkpoint-key",
+];
+
 /// Paths every register has, national under `/registers/{name}`, a council's under
 /// `/councils/{council}/registers/{name}`.
 const REGISTER_PATHS: [&str; 17] = [
@@ -39,6 +56,7 @@ const REGISTER_PATHS: [&str; 17] = [
 fn expected_paths() -> BTreeSet<String> {
     let mut paths: BTreeSet<String> = OPERATIONS_PATHS.iter().map(|p| p.to_string()).collect();
     paths.insert("/checkpoint-key".into());
+    paths.extend(LOOKUP_PATHS.iter().map(|p| p.to_string()));
     for prefix in ["", "/councils/{council}"] {
         paths.insert(format!("{prefix}/registers"));
         for p in REGISTER_PATHS {
@@ -107,8 +125,13 @@ async fn the_openapi_document_is_version_3_1_and_lists_every_route() {
         registers.import_rsf(Owner::National, &name, &rsf[..]).await.unwrap();
         let report = registers.import_rsf(Owner::Council(council.id), &name, &rsf[..]).await.unwrap();
         let first = registers.entry(&report.register, 1).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let csv = common::seed_lookups(&t.url, dir.path());
+        let uprn = csv.lines().nth(1).unwrap().split(',').next().unwrap().trim_matches('"').to_string();
 
         let app = spawn_app(&t).await;
+        let r = app.get("/addresses?postcode=CB2%201AA").await;
+        assert_eq!(r.status(), 200);
         let r = app.get("/openapi.json").await;
         assert_eq!(r.status(), 200);
         let doc: serde_json::Value = r.json().await.unwrap();
@@ -126,7 +149,13 @@ async fn the_openapi_document_is_version_3_1_and_lists_every_route() {
                 .replace("{size}", "2")
                 .replace("{start}", "1")
                 .replace("{from}", "1")
-                .replace("{to}", "2");
+                .replace("{to}", "2")
+                .replace("{uprn}", &uprn)
+                .replace("{postcode}", "CB2%201AA")
+                .replace("{srid}/{coordinates}", "4326/0.12,52.2")
+                .replace("{id}", "1")
+                .replace("{types}", "CTY")
+                .replace("{code}", "E10000003");
             let status = app.get(&concrete).await.status();
             assert!(status != 404 && !status.is_server_error(), "{path} is listed but GET {concrete} gave {status}");
         }

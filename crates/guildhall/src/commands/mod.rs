@@ -2,6 +2,8 @@
 //! command line lives in `cli`, wiring the server in `startup`.
 
 pub mod council;
+pub mod generate;
+pub mod import;
 pub mod register;
 pub mod serve;
 
@@ -15,5 +17,7 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8
         Command::Demo(_) => crate::demo::run(settings).await,
         Command::Council(c) => council::run(c, &settings).await,
         Command::Register(c) => register::run(c, &settings).await,
+        Command::Import(c) => import::run(c, &settings).await,
+        Command::Generate(c) => tokio::task::block_in_place(|| generate::run(c)),
     }
 }

@@ -41,3 +41,85 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Two real Code-Point Open rows (OS OpenData, May 2025): Cambridge postcodes and their points.
+pub const CODE_POINT_SLICE: &str = "postcode,positional_quality,easting,northing,country_code,nhs_regional_ha_code,nhs_ha_code,admin_county_code,admin_district_code,admin_ward_code
+CB2 1AA,10,545452,257933,E92000001,E19000001,E18000006,E10000003,E07000008,E05013057
+CB2 1AB,10,545374,258014,E92000001,E19000001,E18000006,E10000003,E07000008,E05013057
+";
+
+/// A made-up square county (lon/lat) around those postcodes.
+pub const COUNTY_GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"E10000003","name":"Cambridgeshire"},
+ "geometry":{"type":"Polygon","coordinates":[[[-0.2,52.0],[0.4,52.0],[0.4,52.4],[-0.2,52.4],[-0.2,52.0]]]}}
+]}"#;
+
+/// Two made-up districts in that county: one holding the postcodes, one away from them.
+pub const DISTRICTS_GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"E07000008","name":"Cambridge","parent":"E10000003"},
+ "geometry":{"type":"Polygon","coordinates":[[[0.05,52.15],[0.2,52.15],[0.2,52.25],[0.05,52.25],[0.05,52.15]]]}},
+{"type":"Feature","properties":{"code":"E07000012","name":"South Cambridgeshire","parent":"E10000003"},
+ "geometry":{"type":"Polygon","coordinates":[[[-0.15,52.02],[0.0,52.02],[0.0,52.1],[-0.15,52.1],[-0.15,52.02]]]}}
+]}"#;
+
+/// A made-up ward inside the Cambridge square, for a second import with another type.
+pub const WARD_GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"E05013057","name":"Market","district_code":"E07000008"},
+ "geometry":{"type":"Polygon","coordinates":[[[0.1,52.18],[0.15,52.18],[0.15,52.22],[0.1,52.22],[0.1,52.18]]]}}
+]}"#;
+
+/// Writes the look-up fixtures into `dir` and imports them through the real CLI: postcodes,
+/// areas (county, districts, a ward), and five generated addresses in those postcodes.
+/// Returns the generated AddressBase CSV's text.
+pub fn seed_lookups(url: &str, dir: &std::path::Path) -> String {
+    let code_point = dir.join("code-point.csv");
+    std::fs::write(&code_point, CODE_POINT_SLICE).unwrap();
+    let counties = dir.join("county.geojson");
+    std::fs::write(&counties, COUNTY_GEOJSON).unwrap();
+    let districts = dir.join("districts.geojson");
+    std::fs::write(&districts, DISTRICTS_GEOJSON).unwrap();
+    let wards = dir.join("wards.geojson");
+    std::fs::write(&wards, WARD_GEOJSON).unwrap();
+    let addresses = dir.join("addresses.csv");
+    let steps: Vec<Vec<String>> = vec![
+        vec!["import".into(), "postcodes".into(), code_point.display().to_string()],
+        vec!["import".into(), "areas".into(), counties.display().to_string(), "--type".into(), "CTY".into()],
+        vec![
+            "import".into(),
+            "areas".into(),
+            districts.display().to_string(),
+            "--type".into(),
+            "DIS".into(),
+            "--parent-property".into(),
+            "parent".into(),
+        ],
+        vec![
+            "import".into(),
+            "areas".into(),
+            wards.display().to_string(),
+            "--type".into(),
+            "DIW".into(),
+            "--parent-property".into(),
+            "district_code".into(),
+        ],
+        vec![
+            "generate".into(),
+            "addresses".into(),
+            "--count".into(),
+            "5".into(),
+            "--seed".into(),
+            "3".into(),
+            "--postcodes".into(),
+            code_point.display().to_string(),
+            "--output".into(),
+            addresses.display().to_string(),
+        ],
+        vec!["import".into(), "addresses".into(), addresses.display().to_string()],
+    ];
+    for args in steps {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = guildhall(url, &args);
+        assert!(out.status.success(), "guildhall {args:?} failed: {}{}", stdout(&out), stderr(&out));
+    }
+    std::fs::read_to_string(addresses).unwrap()
+}
