@@ -176,7 +176,9 @@ impl Council {
         format!(
             "/* {name}: brand colour {used} (requested {requested}), {ratio:.2}:1 against white. */\n\
              :root {{\n  --govuk-brand-colour: {used};\n  --govuk-link-colour: {used};\n  \
-             --govuk-link-hover-colour: {hover};\n}}\n",
+             --govuk-link-hover-colour: {hover};\n}}\n\
+             /* govuk-frontend's generic header is black; a council's is its brand colour. */\n\
+             @media screen {{\n  .govuk-generic-header {{ background: {used}; }}\n}}\n",
             name = self.name.replace("*/", ""),
             used = used.hex(),
             requested = self.brand_colour.requested.hex(),

@@ -1,9 +1,46 @@
-//! The demonstration contact form's validation: an example of how a service checks a
-//! submission and reports errors in the Design System's words, one per field, in page order.
+//! The demonstration: two example councils served by the brick's router (used by the `serve`
+//! example and the browser tests), and the demonstration contact form's validation — an example
+//! of how a service checks a submission and reports errors in the Design System's words, one
+//! per field, in page order.
 
 use std::collections::HashMap;
 
-use crate::FormErrors;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use crate::{Contact, Council, FormErrors, WebError, WebState};
+
+/// The demonstration councils: Exampleshire (green, with contact details) and Northtown, whose
+/// pale yellow brand colour the contrast check darkens.
+pub fn councils() -> Result<Vec<Council>, WebError> {
+    let exampleshire = Council::new("exampleshire", "Exampleshire County Council", "#00703c")?.with_contact(Contact {
+        email: "webmaster@exampleshire.example".into(),
+        phone: Some("01632 960 000".into()),
+        address: vec!["County Hall".into(), "Exampletown".into(), "EX1 1AA".into()],
+    });
+    let northtown = Council::new("northtown", "Northtown Borough Council", "#f9d71c")?;
+    Ok(vec![exampleshire, northtown])
+}
+
+/// The demonstration failure behind `/exampleshire/preview-500`.
+#[derive(Debug, thiserror::Error)]
+#[error("a demonstration failure, to show the 500 page")]
+struct Demonstration;
+
+async fn preview_500(State(state): State<WebState>) -> Response {
+    let council = state.council("exampleshire");
+    state.server_error(council.as_ref(), &Demonstration)
+}
+
+/// The brick's router with the demonstration councils, plus `/exampleshire/preview-500`
+/// showing the 500 page (which otherwise appears only when something fails).
+pub fn app() -> Result<Router, WebError> {
+    let state = WebState::new("Guildhall", councils()?)?;
+    Ok(crate::router(state.clone())
+        .merge(Router::new().route("/exampleshire/preview-500", get(preview_500)).with_state(state)))
+}
 
 /// A calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
