@@ -30,7 +30,7 @@ function check(condition, message) {
 // Starts the example server and resolves with its URL (the first line it prints).
 function startServer() {
   return new Promise((resolveUrl, reject) => {
-    const child = spawn("cargo", ["run", "-q", "-p", "web", "--example", "serve"], {
+    const child = spawn("cargo", ["run", "-p", "web", "--example", "serve"], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
