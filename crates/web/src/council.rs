@@ -217,6 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_of_a_darkened_colour_holds() {
+        let colour = BrandColour::parse("#f9d71c").unwrap();
+        assert_eq!(colour.used.hex(), "#81700f");
+        assert_eq!(format!("{:.2}", colour.contrast_with_white()), "4.93");
+    }
+
+    #[test]
+    fn brand_css_sets_the_custom_properties_and_the_header_background() {
+        let css = Council::new("northtown", "Northtown", "#f9d71c").unwrap().brand_css();
+        assert!(css.contains("--govuk-brand-colour: #81700f;"));
+        assert!(css.contains("--govuk-link-colour: #81700f;"));
+        assert!(css.contains(".govuk-generic-header { background: #81700f; }"));
+    }
+
+    #[test]
     fn short_hex_and_bad_colours_are_parsed_or_rejected() {
         assert_eq!(Rgb::parse("#fff").unwrap(), WHITE);
         assert!(matches!(Rgb::parse("red"), Err(WebError::InvalidColour(_))));
