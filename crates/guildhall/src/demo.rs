@@ -29,6 +29,8 @@ pub struct Seeded {
     pub street_key: String,
     /// Registers imported this time (empty when they all existed).
     pub imported: Vec<String>,
+    /// Exampleshire's addresses, areas and postcodes added this time.
+    pub places: crate::demo_places::PlacesSeeded,
 }
 
 /// Seeds the demo data, then serves it.
@@ -47,6 +49,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<u8> {
         "/registers/local-authority-type/records",
         "/councils/exampleshire/registers",
         "/councils/exampleshire/registers/street/records",
+        "/addresses/search?q=12+high+st+exampleton",
+        "/addresses?postcode=ZX1+1AA",
+        "/postcode/ZX1%201AA",
+        "/point/27700/452000,262000",
+        "/areas/DIS",
         "/openapi.json",
         "/metrics",
     ] {
@@ -83,9 +90,16 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
             imported.push(name.to_string());
         }
     }
+    let places = crate::demo_places::seed(&registers).await?;
+    tracing::info!(
+        addresses = places.addresses,
+        areas = places.areas,
+        postcodes = places.postcodes,
+        "seeded demo places"
+    );
     let street = registers.get(Owner::Council(council.id), &RegisterName::parse("street")?).await?;
     let street_key = registers.create_key(&street, "demo").await?;
-    Ok(Seeded { street_key, imported })
+    Ok(Seeded { street_key, imported, places })
 }
 
 /// A made-up Exampleshire street: USRN (also the key), name, locality, town, start and end dates.

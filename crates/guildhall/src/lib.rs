@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod configuration;
 pub mod demo;
+pub mod demo_places;
 pub mod lookups;
 pub mod ops;
 pub mod rsf_name;
