@@ -14,6 +14,8 @@ pub mod auth;
 pub mod delivery;
 mod error;
 mod notify;
+#[cfg(feature = "smtp")]
+pub mod smtp;
 pub mod template;
 pub mod validate;
 
@@ -26,4 +28,6 @@ pub use error::{NotifyError, Result};
 pub use notify::{
     Caller, ListFilter, Notification, Notify, NotifyConfig, PAGE_SIZE, Preview, SendRequest, Template, timestamp,
 };
+#[cfg(feature = "smtp")]
+pub use smtp::SmtpProvider;
 pub use template::TemplateType;
