@@ -40,7 +40,8 @@ impl SmtpProvider {
     async fn send(&self, m: &Outgoing) -> std::result::Result<SendOutcome, ProviderError> {
         let to: Mailbox = m.recipient.parse().map_err(|e| self.error(format!("bad recipient: {e}")))?;
         let plain = template::email_plain_text(&m.body);
-        let html = m.html.clone().unwrap_or_else(|| template::email_html(&m.body));
+        let body_html = m.html.clone().unwrap_or_else(|| template::email_html(&m.body));
+        let html = template::email_document(m.subject.as_deref().unwrap_or_default(), &body_html);
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -382,6 +382,22 @@ pub fn email_html(body: &str) -> String {
     html
 }
 
+/// A whole HTML email around a rendered body: a table layout with inline styles, which real mail
+/// clients (Outlook, Gmail, Apple Mail) render alike; used for sending and for preview pages.
+pub fn email_document(subject: &str, body_html: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+         <body style=\"font-family: Helvetica, Arial, sans-serif; font-size: 16px; margin: 0; color: #0B0C0C;\">\
+         <table role=\"presentation\" width=\"100%\" style=\"border-collapse: collapse; min-width: 100%; width: 100% !important;\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">\
+         <tr><td width=\"100%\" height=\"53\" bgcolor=\"#0B0C0C\"></td></tr></table>\
+         <table role=\"presentation\" class=\"content\" align=\"center\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"border-collapse: collapse; max-width: 580px; width: 100% !important;\" width=\"100%\">\
+         <tr><td width=\"10\" valign=\"middle\"><br /></td><td style=\"font-family: Helvetica, Arial, sans-serif; font-size: 19px; line-height: 1.315789474; max-width: 560px;\">\
+         <br />{body_html}<br /></td><td width=\"10\" valign=\"middle\"><br /></td></tr></table></body></html>",
+        title = escape_html(subject),
+    )
+}
+
 /// An email body (already personalised) as the plain-text alternative part.
 pub fn email_plain_text(body: &str) -> String {
     let mut parts = Vec::new();
@@ -462,6 +478,9 @@ mod tests {
         assert!(html.contains("Line one<br />line two &lt;b&gt;"), "{html}");
         assert!(html.contains("<ul") && html.contains("<ol") && html.contains("<blockquote") && html.contains("<hr"));
         assert!(html.contains("href=\"https://example.org/x\""), "{html}");
+        let document = email_document("Hi <there>", &html);
+        assert!(document.starts_with("<!DOCTYPE html>") && document.contains("<title>Hi &lt;there&gt;</title>"));
+        assert!(document.contains(&html));
         let text = email_plain_text("# Title\n\n* a\n* b");
         assert_eq!(text, "Title\n-----\n\n• a\n• b");
     }
