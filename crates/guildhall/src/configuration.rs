@@ -2,6 +2,7 @@
 //! `./guildhall.toml` when present) ← `GUILDHALL_*` environment variables ← command-line flags.
 //! Only reading settings lives here; using them is start-up's job.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
@@ -42,7 +43,13 @@ pub struct Settings {
     /// Serve roots and proofs from in-memory Merkle views (64 bytes per entry of each register
     /// proved from) rather than one database query each.
     pub merkle_views: bool,
+    /// Each council's brand colour for its pages (`slug = "#rrggbb"`); a council not listed gets
+    /// [`DEFAULT_BRAND_COLOUR`]. A colour too light for white text is darkened until it passes.
+    pub brand_colours: BTreeMap<String, String>,
 }
+
+/// The brand colour of a council that has not set one: GOV.UK's blue, which passes WCAG AA.
+pub const DEFAULT_BRAND_COLOUR: &str = "#1d70b8";
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -53,6 +60,7 @@ impl Default for Settings {
             origin: "localhost".to_string(),
             log_format: LogFormat::Pretty,
             merkle_views: true,
+            brand_colours: BTreeMap::new(),
         }
     }
 }

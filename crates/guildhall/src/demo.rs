@@ -15,6 +15,9 @@ pub const COUNCIL_SLUG: &str = "exampleshire";
 /// The demo council's name.
 pub const COUNCIL_NAME: &str = "Exampleshire Council";
 
+/// Exampleshire's brand colour on its pages, unless configuration sets another.
+pub const BRAND_COLOUR: &str = "#00703c";
+
 /// GOV.UK's local authority types, as archived.
 pub const LOCAL_AUTHORITY_TYPE_RSF: &[u8] = include_bytes!("../demo/local-authority-type.rsf");
 /// GOV.UK's English local authorities, as archived.
@@ -34,7 +37,8 @@ pub struct Seeded {
 }
 
 /// Seeds the demo data, then serves it.
-pub async fn run(settings: Settings) -> anyhow::Result<u8> {
+pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
+    settings.brand_colours.entry(COUNCIL_SLUG.to_string()).or_insert_with(|| BRAND_COLOUR.to_string());
     let store = open_store(&settings.database_url).await?;
     let seeded = seed(&store).await?;
     let app = Application::build_with_store(settings, store).await?;
@@ -44,6 +48,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<u8> {
     println!("Custodian key for Exampleshire's street register (shown once): {}", seeded.street_key);
     println!("Try:");
     for path in [
+        "/exampleshire/",
         "/registers",
         "/registers/local-authority-eng/records",
         "/registers/local-authority-type/records",

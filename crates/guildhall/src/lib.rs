@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_places;
 pub mod lookups;
 pub mod ops;
+pub mod pages;
 pub mod rsf_name;
 pub mod startup;
 pub mod telemetry;

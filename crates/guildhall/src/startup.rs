@@ -87,9 +87,11 @@ pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router>
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
+    let pages = crate::pages::router(settings, Councils::new(store.clone())).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
         .merge(lookups)
+        .merge(pages)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TraceLayer::new_for_http()))
