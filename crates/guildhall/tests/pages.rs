@@ -2,8 +2,6 @@
 //! under `/{slug}/`, in its configured brand colour, beside the APIs; councils created after
 //! start-up appear without a restart.
 
-mod common;
-
 use guildhall::configuration::Settings;
 use guildhall::startup::Application;
 use store::{CouncilSlug, Councils};
