@@ -2,16 +2,12 @@
 //! name), with a progress bar over the bytes read that stays hidden when stderr is not a terminal.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::AddressError;
-
-/// The two bytes every gzip member starts with.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Opens `path` for reading, decompressing gzip, with a progress bar labelled `message` when
 /// `progress` is set and stderr is a terminal. Returns the reader and the bar (finish it when done).
@@ -34,10 +30,6 @@ pub(crate) fn open(
         bar.set_style(style);
     }
     bar.set_message(message.to_string());
-    let mut reader = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
-    let head = reader.fill_buf().map_err(io)?;
-    let gzip = head.starts_with(&GZIP_MAGIC);
-    let reader: Box<dyn Read + Send> =
-        if gzip { Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader))) } else { Box::new(reader) };
-    Ok((reader, bar))
+    let reader = postcodes::maybe_gunzip(BufReader::with_capacity(1 << 20, bar.wrap_read(file))).map_err(io)?;
+    Ok((Box::new(reader), bar))
 }

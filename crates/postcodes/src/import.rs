@@ -116,12 +116,16 @@ pub enum ImportError {
 
 /// Opens a file for reading, decompressing it if it is gzip (told by its magic bytes, not its name).
 pub fn open_maybe_gzip(path: impl AsRef<Path>) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let magic = file.fill_buf()?;
-    if magic.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(file))))
+    maybe_gunzip(BufReader::with_capacity(1 << 20, File::open(path)?))
+}
+
+/// Decompresses a buffered input if it is gzip (told by its magic bytes), else passes it through:
+/// every importer of open data files (often shipped gzipped) opens its input this way.
+pub fn maybe_gunzip<R: BufRead + Send + 'static>(mut input: R) -> io::Result<Box<dyn BufRead + Send>> {
+    if input.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(input))))
     } else {
-        Ok(Box::new(file))
+        Ok(Box::new(input))
     }
 }
 

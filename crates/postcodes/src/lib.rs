@@ -12,7 +12,9 @@ mod postcode;
 mod progress;
 mod register;
 
-pub use import::{ImportError, ImportOptions, ImportSummary, RejectedRow, import_code_point, open_maybe_gzip};
+pub use import::{
+    ImportError, ImportOptions, ImportSummary, RejectedRow, import_code_point, maybe_gunzip, open_maybe_gzip,
+};
 pub use index::{IndexError, PostcodeIndex, PostcodeLocation};
 pub use postcode::{Postcode, PostcodeError, PostcodeKind};
 pub use progress::{NoProgress, Progress, TerminalProgress};
