@@ -18,6 +18,7 @@ mod form;
 mod page;
 mod router;
 pub mod templates;
+mod visitor;
 
 pub use assets::GOVUK_FRONTEND_VERSION;
 pub use council::{BrandColour, Contact, Council, Rgb};
@@ -25,3 +26,4 @@ pub use error::WebError;
 pub use form::{FieldError, FormErrors};
 pub use page::{Layout, Page, SIGN_IN_PATH, SIGN_OUT_PATH, SignedIn, render, render_fragment};
 pub use router::{WebState, router};
+pub use visitor::{CSRF_FIELD, Visitor, VisitorCitizen, VisitorStaff};
