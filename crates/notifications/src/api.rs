@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::NotifyError;
+use crate::inbound::ReceivedText;
 use crate::notify::{Caller, ListFilter, Notification, Notify, Preview, SendRequest, Template};
 use crate::template::TemplateType;
 
@@ -91,6 +92,7 @@ pub fn router(state: ApiState) -> (axum::Router, utoipa::openapi::OpenApi) {
         .routes(routes!(get_template_version))
         .routes(routes!(list_templates))
         .routes(routes!(preview_template))
+        .routes(routes!(list_received_texts))
         .with_state(state)
         .split_for_parts();
     (router, api)
@@ -415,4 +417,41 @@ async fn preview_template(
     };
     let p = state.notify.preview(&caller.service_id, id, &values).await?;
     Ok(Json(preview_json(&p)).into_response())
+}
+
+fn received_text_json(t: &ReceivedText) -> Value {
+    json!({
+        "id": t.id,
+        "user_number": t.user_number,
+        "notify_number": t.notify_number,
+        "created_at": t.created_at,
+        "service_id": t.service_id,
+        "content": t.content,
+    })
+}
+
+/// Text messages residents sent to the service, newest first, 250 a page (`older_than` for the next).
+#[utoipa::path(get, path = "/v2/received-text-messages", tag = "notify",
+    params(("older_than" = Option<String>, Query, description = "Last id of the previous page")),
+    responses((status = 200, description = "received_text_messages and links", body = Object)))]
+async fn list_received_texts(State(state): State<ApiState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> ApiResult {
+    let caller = caller(&state, &headers).await?;
+    let mut older_than = None;
+    for (k, v) in query_pairs(raw.as_deref()) {
+        if k == "older_than" {
+            older_than = Some(uuid_param(&v, "older_than")?);
+        }
+    }
+    let found = state.notify.received_texts(&caller.service_id, older_than).await?;
+    let base = base_url(&state, &headers);
+    let current = match older_than {
+        Some(o) => format!("{base}/v2/received-text-messages?older_than={o}"),
+        None => format!("{base}/v2/received-text-messages"),
+    };
+    let mut links = json!({"current": current});
+    if let Some(last) = found.last() {
+        links["next"] = json!(format!("{base}/v2/received-text-messages?older_than={}", last.id));
+    }
+    let texts: Vec<Value> = found.iter().map(received_text_json).collect();
+    Ok(Json(json!({"received_text_messages": texts, "links": links})).into_response())
 }

@@ -291,6 +291,7 @@ impl Worker {
     /// Starts a worker sending `notify`'s outbox through `providers`.
     pub fn spawn(notify: Notify, providers: Providers, config: WorkerConfig) -> Worker {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let client = reqwest::Client::new();
         let task = tokio::spawn(async move {
             loop {
                 if *stopped.borrow() {
@@ -298,10 +299,17 @@ impl Worker {
                 }
                 // Register for a wake-up before looking, so a send between the look and the wait is not missed.
                 let woken = notify.wake.notified();
-                let worked = match notify.deliver_batch(&providers, &config).await {
+                let mut worked = match notify.deliver_batch(&providers, &config).await {
                     Ok(n) => n,
                     Err(e) => {
                         tracing::warn!(error = %e, "notification delivery batch failed");
+                        0
+                    }
+                };
+                worked += match notify.deliver_callbacks(&client, &config).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "status callback batch failed");
                         0
                     }
                 };
@@ -389,6 +397,7 @@ impl Notify {
                     SendOutcome::Delivered => ("delivered", Some(now.clone())),
                     SendOutcome::Sent => ("sending", None),
                 };
+                let mut tx = pool.begin().await?;
                 sqlx::query(
                     "UPDATE notify_notifications SET status = $1, sent_at = $2, completed_at = $3, provider = $4 \
                      WHERE id = $5",
@@ -398,20 +407,25 @@ impl Notify {
                 .bind(completed)
                 .bind(provider)
                 .bind(&message.notification_id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+                Notify::queue_callback(&mut *tx, &message.notification_id, status).await?;
+                tx.commit().await?;
             }
             Err(failures) => {
                 let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
                 tracing::warn!(notification = %message.notification_id, attempts, failures = ?reasons, "every provider failed");
                 if attempts >= config.max_attempts {
+                    let mut tx = pool.begin().await?;
                     sqlx::query(
                         "UPDATE notify_notifications SET status = 'technical-failure', completed_at = $1 WHERE id = $2",
                     )
                     .bind(timestamp())
                     .bind(&message.notification_id)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
+                    Notify::queue_callback(&mut *tx, &message.notification_id, "technical-failure").await?;
+                    tx.commit().await?;
                 } else {
                     let backoff = config.retry_after.as_secs_f64() * 2f64.powi((attempts - 1).clamp(0, 20) as i32);
                     sqlx::query("UPDATE notify_notifications SET status = 'created', due_at = $1 WHERE id = $2")

@@ -21,6 +21,12 @@ pub enum NotifyError {
     /// No such notification or template for this service (`NoResultFound`, 404).
     #[error("No result found")]
     NotFound,
+    /// The key's token bucket is empty (Notify's `RateLimitError`, 429).
+    #[error("{0}")]
+    RateLimit(String),
+    /// The service has sent its daily allowance (Notify's `TooManyRequestsError`, 429).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A service id given to the library (for example by the CLI) that names no service.
     #[error("no notify service with id {0}")]
     UnknownService(String),
@@ -46,6 +52,8 @@ impl NotifyError {
             NotifyError::BadRequest(_) => (400, "BadRequestError"),
             NotifyError::Validation(_) | NotifyError::InvalidArgument(_) => (400, "ValidationError"),
             NotifyError::NotFound | NotifyError::UnknownService(_) => (404, "NoResultFound"),
+            NotifyError::RateLimit(_) => (429, "RateLimitError"),
+            NotifyError::TooManyRequests(_) => (429, "TooManyRequestsError"),
             NotifyError::Store(_) | NotifyError::Database(_) | NotifyError::Json(_) => (500, "Exception"),
         }
     }

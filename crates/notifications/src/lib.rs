@@ -11,20 +11,27 @@
 #[cfg(feature = "http")]
 pub mod api;
 pub mod auth;
+mod callbacks;
 pub mod delivery;
 mod error;
+mod inbound;
+mod limits;
 mod notify;
 #[cfg(feature = "smtp")]
 pub mod smtp;
+mod team;
 pub mod template;
 pub mod validate;
 
 pub use auth::KeyType;
+pub use callbacks::DeliveryStatusCallback;
 pub use delivery::{
     EmailProvider, LetterProvider, Outgoing, ProviderError, Providers, SandboxMessage, SandboxProvider, SendOutcome,
     SmsProvider, Worker, WorkerConfig,
 };
 pub use error::{NotifyError, Result};
+pub use inbound::ReceivedText;
+pub use limits::RateLimits;
 pub use notify::{
     Caller, ListFilter, Notification, Notify, NotifyConfig, PAGE_SIZE, Preview, SendRequest, Template, timestamp,
 };

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{self, AuthFailure, KeyType};
 use crate::error::{NotifyError, Result};
+use crate::limits::RateLimits;
 use crate::template::{self, Personalisation, TemplateType};
 use crate::validate;
 
@@ -37,6 +38,7 @@ impl Default for NotifyConfig {
 pub struct Notify {
     store: Store,
     config: NotifyConfig,
+    limits: RateLimits,
     /// Wakes this process's workers as soon as a notification is committed.
     pub(crate) wake: Arc<tokio::sync::Notify>,
 }
@@ -368,7 +370,18 @@ impl Notify {
 
     /// The brick with instance settings.
     pub fn with_config(store: Store, config: NotifyConfig) -> Notify {
-        Notify { store, config, wake: Arc::new(tokio::sync::Notify::new()) }
+        Notify { store, config, limits: RateLimits::default(), wake: Arc::new(tokio::sync::Notify::new()) }
+    }
+
+    /// The same brick with other rate limits (Notify's defaults otherwise: see [`RateLimits`]).
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Notify {
+        self.limits = limits;
+        self
+    }
+
+    /// The rate limits in force.
+    pub fn rate_limits(&self) -> RateLimits {
+        self.limits
     }
 
     /// Runs this brick's migrations (after the store's own).
@@ -399,7 +412,7 @@ impl Notify {
         Ok(id)
     }
 
-    async fn service_council(&self, service_id: Uuid) -> Result<(CouncilId, String)> {
+    pub(crate) async fn service_council(&self, service_id: Uuid) -> Result<(CouncilId, String)> {
         let row = sqlx::query("SELECT council_id, name FROM notify_services WHERE id = $1")
             .bind(service_id.to_string())
             .fetch_optional(self.store.pool())
@@ -626,6 +639,17 @@ impl Notify {
                 request.notification_type.as_str()
             )));
         }
+        if caller.key_type == KeyType::Team {
+            if request.notification_type == TemplateType::Letter {
+                return Err(NotifyError::BadRequest("Cannot send letters with a team api key".to_string()));
+            }
+            let smoke = simulated_status(KeyType::Live, request.notification_type, &request.recipient).is_some();
+            if !smoke && !self.on_guest_list(&caller.service_id, &request.recipient).await? {
+                return Err(NotifyError::BadRequest(
+                    "Can\u{2019}t send to this recipient using a team-only API key".to_string(),
+                ));
+            }
+        }
         let mut recipient = request.recipient.clone();
         let mut postage = None;
         if request.notification_type == TemplateType::Letter {
@@ -643,6 +667,7 @@ impl Notify {
             postage = Some("second".to_string());
         }
         let preview = render(template, &request.personalisation)?;
+        self.charge_rate_limits(caller).await?;
         let id = Uuid::new_v4().to_string();
         let now = timestamp();
         let simulated = simulated_status(caller.key_type, request.notification_type, &recipient);
@@ -681,8 +706,13 @@ impl Notify {
         .bind(&now)
         .execute(self.store.pool())
         .await?;
-        if simulated.is_none() {
-            self.wake.notify_waiters();
+        match simulated {
+            None => self.wake.notify_waiters(),
+            Some(status) => {
+                // A simulated final status is still worth a callback, as in Notify.
+                Notify::queue_callback(self.store.pool(), &id, status).await?;
+                self.wake.notify_waiters();
+            }
         }
         Ok(Notification {
             id,

@@ -1,0 +1,96 @@
+//! The official GOV.UK Notify Node client (`notifications-node-client`, pinned by
+//! tests/clients/node/package-lock.json) against the router on a real port, over SQLite and
+//! PostgreSQL, with a delivery worker and the sandbox. Skipped (loudly) when
+//! tests/clients/node/node_modules is missing, except on CI where that is a failure.
+
+use std::path::Path;
+
+use notifications::api::{ApiState, router};
+use notifications::{KeyType, Notify, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
+use store::{CouncilSlug, Councils};
+
+const CLIENT_DIR: &str = "tests/clients/node";
+
+fn node_client_available() -> bool {
+    let ok = Path::new(CLIENT_DIR).join("node_modules/notifications-node-client/package.json").exists();
+    if !ok {
+        let hint = "npm ci --prefix crates/notifications/tests/clients/node --no-audit --no-fund";
+        if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+            panic!("CI=true but notifications-node-client is not installed: {hint}");
+        }
+        eprintln!("SKIPPED: notifications-node-client is not installed ({hint})");
+    }
+    ok
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_node_client_sends_reads_pages_previews_and_sees_notifys_errors() {
+    if !node_client_available() {
+        return;
+    }
+    for t in store::testing::all().await {
+        Notify::migrate(&t.store).await.expect("migrate");
+        let council = Councils::new(t.store.clone())
+            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
+            .await
+            .expect("council");
+        let notify = Notify::new(t.store.clone());
+        let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
+        let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
+        let email = notify
+            .create_template(
+                service,
+                TemplateType::Email,
+                "Collection",
+                Some("Your ((day)) collection"),
+                "Hello ((name)),\n\nPlease put out:((items))",
+            )
+            .await
+            .expect("email template");
+        let sms = notify
+            .create_template(service, TemplateType::Sms, "Code", None, "Your code is ((code))")
+            .await
+            .expect("sms");
+        let letter = notify
+            .create_template(service, TemplateType::Letter, "Bins letter", Some("About your bins"), "Dear ((name))")
+            .await
+            .expect("letter");
+
+        let worker = Worker::spawn(notify.clone(), Providers::sandbox(t.store.clone()), WorkerConfig::default());
+        let (app, _) = router(ApiState { notify: notify.clone(), base_url: None });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let out = tokio::process::Command::new("node")
+            .arg("notify_node_client.js")
+            .current_dir(CLIENT_DIR)
+            .env("NOTIFY_BASE_URL", format!("http://{addr}"))
+            .env("NOTIFY_API_KEY", &key)
+            .env("NOTIFY_EMAIL_TEMPLATE", email.to_string())
+            .env("NOTIFY_SMS_TEMPLATE", sms.to_string())
+            .env("NOTIFY_LETTER_TEMPLATE", letter.to_string())
+            .output()
+            .await
+            .expect("run node");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{:?}: node client failed\nstdout:\n{stdout}\nstderr:\n{stderr}", t.backend());
+        assert!(stdout.contains("all checks passed"), "{stdout}");
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut sandbox = Vec::new();
+        while std::time::Instant::now() < deadline {
+            sandbox = SandboxProvider::messages(&t.store, Some(council.id), 1000).await.expect("sandbox");
+            if sandbox.len() == 263 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(sandbox.len(), 263, "every accepted notification reaches the sandbox once");
+        assert!(sandbox.iter().any(|m| m.channel == "letter" && m.recipient.ends_with("SW1A 1AA")));
+        worker.stop().await;
+        server.abort();
+        t.cleanup().await;
+    }
+}
