@@ -40,6 +40,81 @@ pub enum Command {
     /// Generate synthetic data at national scale, deterministically.
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Manage the notifications platform (GOV.UK Notify's API): services, API keys, templates.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+/// `guildhall notify …`: each `create` prints the new id or key alone on its last line, for
+/// scripts (`KEY=$(guildhall notify key create … | tail -n1)`).
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Notify services: each belongs to one council and has its own keys and templates.
+    #[command(subcommand)]
+    Service(NotifyServiceCommand),
+    /// API keys of a service.
+    #[command(subcommand)]
+    Key(NotifyKeyCommand),
+    /// Templates of a service.
+    #[command(subcommand)]
+    Template(NotifyTemplateCommand),
+}
+
+/// `guildhall notify service …`.
+#[derive(Debug, Subcommand)]
+pub enum NotifyServiceCommand {
+    /// Create a service for a council; prints its id.
+    Create {
+        /// The council that owns the service.
+        #[arg(long, value_name = "SLUG")]
+        council: String,
+        /// The service's name (the email sender name is made from it).
+        name: String,
+    },
+}
+
+/// `guildhall notify key …`.
+#[derive(Debug, Subcommand)]
+pub enum NotifyKeyCommand {
+    /// Create an API key; prints the key (`{name}-{service id}-{secret}`), which is shown only once.
+    Create {
+        /// The service's id.
+        #[arg(long, value_name = "ID")]
+        service: String,
+        /// live sends to anyone; team only to the team; test never delivers.
+        #[arg(long = "type", value_name = "live|team|test")]
+        key_type: String,
+        /// The key's name.
+        name: String,
+    },
+    /// Revoke an API key at once: requests signed with it are refused from then on.
+    Revoke {
+        /// The whole key as `key create` printed it.
+        key: String,
+    },
+}
+
+/// `guildhall notify template …`.
+#[derive(Debug, Subcommand)]
+pub enum NotifyTemplateCommand {
+    /// Create a template; prints its id.
+    Create {
+        /// The service's id.
+        #[arg(long, value_name = "ID")]
+        service: String,
+        /// What the template sends.
+        #[arg(long = "type", value_name = "email|sms|letter")]
+        template_type: String,
+        /// The template's name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The subject (email) or heading (letter); text messages have none.
+        #[arg(long, value_name = "TEXT")]
+        subject: Option<String>,
+        /// The file holding the body, with ((placeholders)).
+        #[arg(long, value_name = "FILE")]
+        body_file: PathBuf,
+    },
 }
 
 /// `guildhall import …`: each prints rows read, imported and rejected (with line numbers).

@@ -46,6 +46,42 @@ pub struct Settings {
     /// Each council's brand colour for its pages (`slug = "#rrggbb"`); a council not listed gets
     /// [`DEFAULT_BRAND_COLOUR`]. A colour too light for white text is darkened until it passes.
     pub brand_colours: BTreeMap<String, String>,
+    /// How the notifications platform delivers (the `[notify]` table).
+    #[serde(default)]
+    pub notify: NotifySettings,
+}
+
+/// How notifications leave the instance: by default everything goes to the sandbox (stored,
+/// visible on the development pages); with `smtp_url` email goes out through that relay, and
+/// the sandbox stays behind it as the fall-back unless `sandbox_fallback = false`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// `smtp://host:port`, `smtps://user:pass@host` or `smtp://host?tls=required`: the relay email goes through.
+    pub smtp_url: Option<String>,
+    /// The `From:` of emails sent over SMTP.
+    pub email_from: String,
+    /// The domain in `content.from_email` of Notify's responses (`{service}@{domain}`).
+    pub email_from_domain: String,
+    /// The sender shown in `content.from_number` of text messages.
+    pub sms_sender: String,
+    /// Keep the sandbox as the last provider of each chain, so nothing is lost while the relay is down.
+    pub sandbox_fallback: bool,
+    /// The public origin used in `uri` and paging links (`https://notify.example.gov.uk`); default: the `Host` header.
+    pub base_url: Option<String>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> NotifySettings {
+        NotifySettings {
+            smtp_url: None,
+            email_from: "Guildhall <notify@localhost>".to_string(),
+            email_from_domain: "notify.localhost".to_string(),
+            sms_sender: "Guildhall".to_string(),
+            sandbox_fallback: true,
+            base_url: None,
+        }
+    }
 }
 
 /// The brand colour of a council that has not set one: GOV.UK's blue, which passes WCAG AA.
@@ -61,6 +97,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             merkle_views: true,
             brand_colours: BTreeMap::new(),
+            notify: NotifySettings::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod configuration;
 pub mod demo;
 pub mod demo_places;
 pub mod lookups;
+pub mod notify;
 pub mod ops;
 pub mod pages;
 pub mod rsf_name;

@@ -23,6 +23,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Store,
+    notify_worker: notifications::Worker,
 }
 
 /// Connects to the database and runs every brick's migrations, in order.
@@ -30,6 +31,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(database_url).await.context("cannot open the database")?;
     store.migrate_core().await.context("cannot migrate the database")?;
     Registers::migrate(&store).await.context("cannot migrate the registers tables")?;
+    notifications::Notify::migrate(&store).await.context("cannot migrate the notifications tables")?;
     Ok(store)
 }
 
@@ -42,12 +44,14 @@ impl Application {
 
     /// Builds the application on an already migrated store and binds its listener (port 0 picks one).
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
-        let router = router(&settings, store.clone()).await?;
+        let notify = crate::notify::brick(&settings.notify, store.clone());
+        let router = router(&settings, store.clone(), notify.clone()).await?;
+        let notify_worker = crate::notify::worker(&settings.notify, notify)?;
         let listener = TcpListener::bind((settings.bind, settings.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
         let address = listener.local_addr()?;
-        Ok(Application { address, listener, router, store })
+        Ok(Application { address, listener, router, store, notify_worker })
     }
 
     /// The port actually bound.
@@ -67,6 +71,7 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the HTTP server failed")?;
+        self.notify_worker.stop().await;
         tracing::info!("shut down");
         self.store.close().await;
         Ok(())
@@ -74,7 +79,7 @@ impl Application {
 }
 
 /// Every route the instance serves, with its OpenAPI document, request tracing and metrics.
-pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router> {
+pub async fn router(settings: &Settings, store: Store, notify: notifications::Notify) -> anyhow::Result<Router> {
     let registers = Registers::new(store.clone());
     let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
     let registers_for_views = Registers::new(store.clone());
@@ -84,6 +89,8 @@ pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router>
     let (api, mut openapi) = registers::api::router(state);
     let (lookups, lookups_openapi) = lookups(&registers_for_views).await?;
     openapi.merge(lookups_openapi);
+    let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify);
+    openapi.merge(notify_openapi);
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
@@ -91,6 +98,7 @@ pub async fn router(settings: &Settings, store: Store) -> anyhow::Result<Router>
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
         .merge(lookups)
+        .merge(notify_routes)
         .merge(pages)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))

@@ -4,55 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use common::Server;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use registers::{Item, NewEntry, Owner, RegisterName, Registers};
 use serde_json::{Value, json};
-
-/// A running `guildhall serve`, SIGKILLed when dropped so no test leaves one behind.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_guildhall"))
-            .args(["--database-url", url, "serve", "--port", "0"])
-            .env_remove("GUILDHALL_DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start guildhall serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().expect("serve printed its address before exiting").expect("read stdout");
-            if let Some(addr) = line.strip_prefix("Guildhall listening on ") {
-                break addr.trim().to_string();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-
-    /// SIGKILL: no shutdown hooks, no flushing, as a power cut would.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// An entry the server acknowledged with 201.
 #[derive(Debug, Clone)]

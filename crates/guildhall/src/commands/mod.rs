@@ -4,6 +4,7 @@
 pub mod council;
 pub mod generate;
 pub mod import;
+pub mod notify;
 pub mod register;
 pub mod serve;
 
@@ -19,5 +20,6 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8
         Command::Register(c) => register::run(c, &settings).await,
         Command::Import(c) => import::run(c, &settings).await,
         Command::Generate(c) => tokio::task::block_in_place(|| generate::run(c)),
+        Command::Notify(c) => notify::run(c, &settings).await,
     }
 }

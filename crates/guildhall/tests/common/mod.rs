@@ -1,8 +1,9 @@
 //! Helpers shared by the guildhall tests: migrated test stores and running the real binary.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub use registers::testing::stores;
 
@@ -122,4 +123,49 @@ pub fn seed_lookups(url: &str, dir: &std::path::Path) -> String {
         assert!(out.status.success(), "guildhall {args:?} failed: {}{}", stdout(&out), stderr(&out));
     }
     std::fs::read_to_string(addresses).unwrap()
+}
+
+/// A running `guildhall serve`, SIGKILLed when dropped so no test leaves one behind.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `guildhall --database-url URL serve --port 0` and waits for its address.
+    pub fn start(url: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_guildhall"))
+            .args(["--database-url", url, "serve", "--port", "0"])
+            .env_remove("GUILDHALL_DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start guildhall serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("serve printed its address before exiting").expect("read stdout");
+            if let Some(addr) = line.strip_prefix("Guildhall listening on ") {
+                break format!("http://{}", addr.trim().trim_start_matches("http://"));
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    /// SIGKILL: no shutdown hooks, no flushing, as a power cut would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
