@@ -105,12 +105,12 @@ fn page(
 }
 
 /// A register as the citizen reads it: its plain name, and whose it is.
-fn register_label(register: &RegisterRef, names: &BTreeMap<i64, String>) -> String {
+fn register_label(register: &RegisterRef, names: &BTreeMap<i64, store::Council>) -> String {
     let name = plain_name(register.name.as_str());
     match register.owner {
         registers::Owner::National => format!("{name} (national register)"),
         registers::Owner::Council(id) => match names.get(&id.0) {
-            Some(council) => format!("{name} ({council})"),
+            Some(council) => format!("{name} ({})", council.name),
             None => name,
         },
     }
@@ -138,9 +138,10 @@ fn how_long(duration: time::Duration) -> String {
     }
 }
 
-/// The councils' names by id, for saying who asked and who read.
-async fn council_names(state: &ConsentState) -> Result<BTreeMap<i64, String>, store::StoreError> {
-    Ok(state.councils.list().await?.into_iter().map(|c| (c.id.0, c.name)).collect())
+/// The councils by id, for saying who asked and who read, and linking to a request under its
+/// own council's prefix.
+async fn council_names(state: &ConsentState) -> Result<BTreeMap<i64, store::Council>, store::StoreError> {
+    Ok(state.councils.list().await?.into_iter().map(|c| (c.id.0, c)).collect())
 }
 
 #[derive(Serialize)]
@@ -165,16 +166,18 @@ struct GrantView {
     revoke_action: String,
 }
 
-fn grant_view(grant: &Grant, slug: &str, names: &BTreeMap<i64, String>) -> GrantView {
-    let council = names.get(&grant.service.council_id.0).cloned().unwrap_or_default();
+fn grant_view(grant: &Grant, slug: &str, names: &BTreeMap<i64, store::Council>) -> GrantView {
+    let asking = names.get(&grant.service.council_id.0);
+    let council = asking.map(|c| c.name.clone()).unwrap_or_default();
     let until = match (grant.state, grant.expires_at, grant.revoked_at) {
         (GrantState::Revoked, _, Some(at)) => format!("Revoked {}", when(at)),
         (GrantState::Granted | GrantState::Expired, Some(at), _) => when(at),
         (GrantState::Requested, _, _) => format!("{} from when you agree", how_long(grant.duration)),
         _ => String::new(),
     };
-    // Grants of every council are listed, and acted on, on any council's "Your data" page.
-    let council_slug = slug;
+    // Grants of every council are listed, and revoked, on any council's "Your data" page; a
+    // request is answered under the prefix of the council that asked.
+    let asking_slug = asking.map(|c| c.slug.as_str().to_string()).unwrap_or_else(|| slug.to_string());
     GrantView {
         id: grant.id.to_string(),
         who: if council.is_empty() { grant.service.name.clone() } else { format!("{}, {council}", grant.service.name) },
@@ -198,8 +201,8 @@ fn grant_view(grant: &Grant, slug: &str, names: &BTreeMap<i64, String>) -> Grant
         until,
         revocable: grant.state == GrantState::Granted,
         pending: grant.state == GrantState::Requested,
-        answer_href: format!("/{council_slug}/consent/{}", grant.id),
-        revoke_action: format!("/{council_slug}/your-data/grants/{}/revoke", grant.id),
+        answer_href: format!("/{asking_slug}/consent/{}", grant.id),
+        revoke_action: format!("/{slug}/your-data/grants/{}/revoke", grant.id),
     }
 }
 
@@ -321,8 +324,8 @@ struct ReadView {
     reason: String,
 }
 
-fn read_view(entry: &AccessLogEntry, names: &BTreeMap<i64, String>) -> ReadView {
-    let council = names.get(&entry.council_id.0).cloned().unwrap_or_else(|| "Unknown council".into());
+fn read_view(entry: &AccessLogEntry, names: &BTreeMap<i64, store::Council>) -> ReadView {
+    let council = names.get(&entry.council_id.0).map(|c| c.name.clone()).unwrap_or_else(|| "Unknown council".into());
     let who = match &entry.actor {
         Actor::Service { name, .. } => format!("{name}, {council}"),
         Actor::Staff { id, role } => format!("A {} ({id}), {council}", role.label()),

@@ -244,3 +244,42 @@ async fn another_citizen_gets_404_on_your_grant_and_its_revocation() {
         w.test.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn staff_reads_and_unanswered_requests_show_on_your_data_with_forms_carrying_the_token() {
+    for w in worlds().await {
+        let app = App::start(&w).await;
+        let pending = w.consent.request(&w.parking_request(ADA, time::Duration::days(1))).await.unwrap();
+        w.live_grant().await;
+        let staff = consent::StaffRead {
+            council_id: w.exampleshire.id,
+            staff_id: "staff-7".into(),
+            role: consent::StaffRole::RegisterCustodian,
+            citizen: ADA.into(),
+            register: w.resident(),
+            key: "R1".into(),
+            fields: vec!["name".into(), "uprn".into()],
+            purpose: "Correcting the register".into(),
+        };
+        w.consent.read_as_staff(&staff).await.unwrap();
+        let (status, html, _) = app.get("/otherborough/your-data", Some(ADA)).await;
+        assert_eq!(status, StatusCode::OK);
+        let reads = table_rows(&html, "access-log");
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0][1], "A register custodian (staff-7), Exampleshire County Council");
+        assert_eq!(reads[0][2], "Resident (Exampleshire County Council), record R1");
+        assert_eq!(reads[0][3], "Name, Uprn");
+        let grants = table_rows(&html, "grants");
+        assert_eq!(grants.len(), 2);
+        assert!(grants.iter().any(|g| g[5].contains("Answer")), "{grants:?}");
+        // The request is answered under the prefix of the council that asked.
+        assert!(html.contains(&format!(r#"href="/exampleshire/consent/{pending}""#)));
+        let document = Html::parse_document(&html);
+        let forms = Selector::parse("form").unwrap();
+        let token = Selector::parse(r#"input[name="csrf_token"][value="test-token"]"#).unwrap();
+        let forms: Vec<_> = document.select(&forms).collect();
+        assert!(!forms.is_empty());
+        assert!(forms.iter().all(|f| f.select(&token).next().is_some()));
+        w.test.cleanup().await;
+    }
+}
