@@ -1,0 +1,477 @@
+//! The hosted payment pages, in the council's GOV.UK layout and working with JavaScript off:
+//! `next_url` (single use) → card details → confirm → back to the service's `return_url`.
+//!
+//! The journey's URLs carry a session token issued when `next_url` is used, so the link the
+//! service gave out cannot be replayed. Card numbers and security codes are read from the
+//! form, handed to the provider and dropped: they are never stored, logged or echoed back
+//! into a re-displayed form. Every form carries the visitor's anti-forgery token.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde::Serialize;
+use serde_json::json;
+use store::CouncilId;
+
+use crate::PaymentState;
+use crate::card::CardNumber;
+use crate::error::PayError;
+use crate::model::{BillingAddress, Payment};
+use crate::payments::{CardSubmission, Payments, SubmitOutcome};
+
+/// What the page handlers need: the brick and the web brick's councils and layout.
+#[derive(Clone)]
+pub struct PagesState {
+    /// The payments brick.
+    pub payments: Payments,
+    /// The web brick's state (councils, layout).
+    pub web: web::WebState,
+}
+
+/// The hosted pages' router: `/{council}/pay/secure/{token}` and `/{council}/pay/card/{session}[/confirm|/cancel]`.
+/// Needs `Extension<web::Visitor>` on every request (the identity layer puts it there).
+pub fn router(state: PagesState) -> Router {
+    Router::new()
+        .route("/{council}/pay/secure/{token}", get(start))
+        .route("/{council}/pay/card/{session}", get(card_form).post(card_submit))
+        .route("/{council}/pay/card/{session}/confirm", get(confirm_page).post(confirm_submit))
+        .route("/{council}/pay/card/{session}/cancel", post(cancel))
+        .with_state(state)
+}
+
+/// Pence as pounds: `£12.00`.
+pub fn pounds(pence: i64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
+const CARD_FORM: &str = r#"{% from "govuk/components/input/macro.jinja" import govukInput %}
+{% from "govuk/components/button/macro.jinja" import govukButton %}
+{% from "govuk/components/fieldset/macro.jinja" import govukFieldset %}
+{% from "govuk/components/error-message/macro.jinja" import govukErrorMessage %}
+<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">Enter card details</h1>
+<div class="govuk-inset-text"><p class="govuk-body">{{ description }}</p><p class="govuk-body govuk-!-font-weight-bold">Total amount: {{ amount }}</p></div>
+{% if declined %}<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">Your payment has not been taken</h2><div class="govuk-error-summary__body"><p class="govuk-body">{{ declined }}</p></div></div></div>{% endif %}
+<form method="post" action="{{ action }}" novalidate>
+{{ csrf | safe }}
+{{ govukInput({"label": {"text": "Card number"}, "id": "card-number", "name": "card-number", "classes": "govuk-input--width-20", "inputmode": "numeric", "autocomplete": "cc-number", "spellcheck": false, "errorMessage": errors["card-number"]}) }}
+{% call govukFieldset({"legend": {"text": "Expiry date", "classes": "govuk-fieldset__legend--s"}}) %}
+<div class="govuk-hint" id="expiry-hint">For example, 10/29</div>
+{% if errors["expiry-month"] %}{{ govukErrorMessage(errors["expiry-month"]) }}{% endif %}
+<div class="govuk-date-input">
+<div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Month"}, "id": "expiry-month", "name": "expiry-month", "value": form["expiry-month"], "classes": "govuk-input--width-2" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-month"}) }}</div>
+<div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Year"}, "id": "expiry-year", "name": "expiry-year", "value": form["expiry-year"], "classes": "govuk-input--width-4" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-year"}) }}</div>
+</div>
+{% endcall %}
+{{ govukInput({"label": {"text": "Name on card"}, "id": "cardholder-name", "name": "cardholder-name", "value": form["cardholder-name"], "autocomplete": "cc-name", "spellcheck": false, "errorMessage": errors["cardholder-name"]}) }}
+{{ govukInput({"label": {"text": "Card security code"}, "hint": {"text": "The last 3 digits on the back of the card"}, "id": "cvc", "name": "cvc", "classes": "govuk-input--width-4", "inputmode": "numeric", "autocomplete": "cc-csc", "errorMessage": errors["cvc"]}) }}
+{% call govukFieldset({"legend": {"text": "Billing address", "classes": "govuk-fieldset__legend--m"}}) %}
+{{ govukInput({"label": {"text": "Address line 1"}, "id": "address-line-1", "name": "address-line-1", "value": form["address-line-1"], "autocomplete": "billing address-line1", "errorMessage": errors["address-line-1"]}) }}
+{{ govukInput({"label": {"text": "Address line 2 (optional)"}, "id": "address-line-2", "name": "address-line-2", "value": form["address-line-2"], "autocomplete": "billing address-line2"}) }}
+{{ govukInput({"label": {"text": "Town or city"}, "id": "address-city", "name": "address-city", "value": form["address-city"], "classes": "govuk-!-width-two-thirds", "autocomplete": "billing address-level2", "errorMessage": errors["address-city"]}) }}
+{{ govukInput({"label": {"text": "Postcode"}, "id": "address-postcode", "name": "address-postcode", "value": form["address-postcode"], "classes": "govuk-input--width-10", "autocomplete": "billing postal-code", "errorMessage": errors["address-postcode"]}) }}
+{{ govukInput({"label": {"text": "Country or territory code"}, "hint": {"text": "For example, GB"}, "id": "address-country", "name": "address-country", "value": form["address-country"] or "GB", "classes": "govuk-input--width-4", "autocomplete": "billing country", "errorMessage": errors["address-country"]}) }}
+{% endcall %}
+{{ govukInput({"label": {"text": "Email (optional)"}, "hint": {"text": "We will send your payment confirmation here"}, "id": "email", "name": "email", "type": "email", "value": form["email"], "autocomplete": "email", "spellcheck": false, "errorMessage": errors["email"]}) }}
+{{ govukButton({"text": "Continue"}) }}
+</form>
+<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": "Cancel payment", "classes": "govuk-button--secondary"}) }}</form>
+</div></div>"#;
+
+const CONFIRM: &str = r#"{% from "govuk/components/summary-list/macro.jinja" import govukSummaryList %}
+{% from "govuk/components/button/macro.jinja" import govukButton %}
+<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">Confirm your payment</h1>
+{{ govukSummaryList({"rows": rows}) }}
+<form method="post" action="{{ action }}">{{ csrf | safe }}{{ govukButton({"text": "Confirm payment", "preventDoubleClick": true}) }}</form>
+<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": "Cancel payment", "classes": "govuk-button--secondary"}) }}</form>
+</div></div>"#;
+
+const RESULT: &str = r#"<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">{{ heading }}</h1>
+<p class="govuk-body">{{ message }}</p>
+<p class="govuk-body"><a class="govuk-link" href="{{ return_url }}">Go back to the service</a></p>
+</div></div>"#;
+
+/// Renders a page of the council, or the branded 500 page if rendering fails.
+#[allow(clippy::too_many_arguments)]
+fn page(
+    state: &PagesState,
+    council: &web::Council,
+    visitor: &web::Visitor,
+    status: StatusCode,
+    title: &str,
+    errors: web::FormErrors,
+    template: (&str, &str),
+    context: impl Serialize,
+) -> Response {
+    let content = match web::render_fragment(template.0, template.1, context) {
+        Ok(c) => c,
+        Err(e) => return state.web.server_error(Some(council), &e),
+    };
+    let layout = state.web.layout(Some(council), title).signed_in(visitor.signed_in()).with_errors(errors);
+    match web::render(&web::Page { layout, content }) {
+        Ok(html) => (status, html).into_response(),
+        Err(e) => state.web.server_error(Some(council), &e),
+    }
+}
+
+fn result_page(state: &PagesState, council: &web::Council, visitor: &web::Visitor, p: &Payment) -> Response {
+    let (heading, message) = match p.state {
+        PaymentState::Success | PaymentState::Capturable => {
+            ("Your payment was successful", "Your payment has been received.")
+        }
+        PaymentState::Error => (
+            "Sorry, we’re experiencing technical problems",
+            "No money has been taken from your account. Go back to the service to try again.",
+        ),
+        PaymentState::Cancelled => ("Your payment has been cancelled", "No money has been taken from your account."),
+        _ if p.failure == Some(crate::FailureCode::Expired) => (
+            "Your payment session has expired",
+            "No money has been taken from your account. Go back to the service to start again.",
+        ),
+        _ => ("Your payment has not been taken", "No money has been taken from your account."),
+    };
+    let context = json!({"heading": heading, "message": message, "return_url": p.return_url});
+    page(state, council, visitor, StatusCode::OK, heading, web::FormErrors::new(), ("pay-result", RESULT), context)
+}
+
+async fn council_of(state: &PagesState, slug: &str) -> Result<(web::Council, CouncilId), Response> {
+    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
+    match state.payments.council_id(slug).await {
+        Ok(id) => Ok((council, id)),
+        Err(_) => Err(state.web.not_found(Some(&council))),
+    }
+}
+
+fn journey_error(state: &PagesState, council: &web::Council, visitor: &web::Visitor, e: PayError) -> Response {
+    match e {
+        PayError::LinkUsed => {
+            let context = json!({"heading": "This payment link has already been used or has expired",
+                "message": "Go back to the service to start your payment again.", "return_url": format!("/{}/", council.slug)});
+            let errors = web::FormErrors::new();
+            page(
+                state,
+                council,
+                visitor,
+                StatusCode::NOT_FOUND,
+                "Payment link not valid",
+                errors,
+                ("pay-used", RESULT),
+                context,
+            )
+        }
+        other => state.web.server_error(Some(council), &other),
+    }
+}
+
+async fn start(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, token)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match state.payments.start(id, &token).await {
+        Ok((_, session)) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}
+
+fn prefilled(p: &Payment) -> HashMap<String, String> {
+    let mut form = HashMap::new();
+    if let Some(pre) = &p.prefilled {
+        let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        if let Some(name) = s(&pre["cardholder_name"]) {
+            form.insert("cardholder-name".into(), name);
+        }
+        let a = &pre["billing_address"];
+        for (field, key) in [
+            ("address-line-1", "line1"),
+            ("address-line-2", "line2"),
+            ("address-city", "city"),
+            ("address-postcode", "postcode"),
+            ("address-country", "country"),
+        ] {
+            if let Some(v) = s(&a[key]) {
+                form.insert(field.into(), v);
+            }
+        }
+    }
+    if let Some(email) = &p.email {
+        form.insert("email".into(), email.clone());
+    }
+    form
+}
+
+#[allow(clippy::too_many_arguments)]
+fn card_page(
+    state: &PagesState,
+    council: &web::Council,
+    visitor: &web::Visitor,
+    session: &str,
+    p: &Payment,
+    form: &HashMap<String, String>,
+    errors: web::FormErrors,
+    declined: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let by_field = errors.by_field();
+    let context = json!({
+        "description": p.description, "amount": pounds(p.amount), "declined": declined,
+        "action": format!("/{}/pay/card/{session}", council.slug),
+        "cancel_action": format!("/{}/pay/card/{session}/cancel", council.slug),
+        "csrf": visitor.csrf_input(), "form": form, "errors": by_field,
+    });
+    page(state, council, visitor, status, "Enter card details", errors, ("pay-card", CARD_FORM), context)
+}
+
+async fn card_form(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let p = match state.payments.by_session(id, &session).await {
+        Ok(p) => p,
+        Err(e) => return journey_error(&state, &council, &visitor, e),
+    };
+    match p.state {
+        PaymentState::Started => card_page(
+            &state,
+            &council,
+            &visitor,
+            &session,
+            &p,
+            &prefilled(&p),
+            web::FormErrors::new(),
+            None,
+            StatusCode::OK,
+        ),
+        PaymentState::Submitted => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+        _ => result_page(&state, &council, &visitor, &p),
+    }
+}
+
+/// Checks the card form; the parsed card, or the errors in page order.
+pub fn parse_card_form(form: &HashMap<String, String>, today: (i32, u32)) -> Result<CardSubmission, web::FormErrors> {
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let mut errors = web::FormErrors::new();
+    let number = CardNumber::parse(&get("card-number"));
+    if number.is_none() {
+        errors.add("card-number", "Enter a valid card number");
+    }
+    let month: Option<u32> = get("expiry-month").parse().ok().filter(|m| (1..=12).contains(m));
+    let year: Option<u32> = get("expiry-year").parse().ok().map(|y: u32| if y < 100 { 2000 + y } else { y });
+    let expiry = match (month, year) {
+        (Some(m), Some(y)) if (y as i32, m) >= today && y < 2100 => Some((m, y)),
+        (Some(_), Some(_)) => {
+            errors.add("expiry-month", "The card has expired. Enter a valid expiry date");
+            None
+        }
+        _ => {
+            errors.add("expiry-month", "Enter a valid expiry date");
+            None
+        }
+    };
+    let name = get("cardholder-name");
+    if name.is_empty() || name.chars().count() > 255 {
+        errors.add("cardholder-name", "Enter the name as it appears on the card");
+    }
+    let cvc = get("cvc");
+    if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
+        errors.add("cvc", "Enter a valid card security code");
+    }
+    let line1 = get("address-line-1");
+    if line1.is_empty() || line1.chars().count() > 255 {
+        errors.add("address-line-1", "Enter a valid billing address");
+    }
+    let city = get("address-city");
+    if city.is_empty() || city.chars().count() > 255 {
+        errors.add("address-city", "Enter a valid town or city");
+    }
+    let country = get("address-country").to_uppercase();
+    let country = if country.is_empty() { "GB".to_string() } else { country };
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.add("address-country", "Enter a valid 2-letter country code, like GB");
+    }
+    let postcode = get("address-postcode").to_uppercase();
+    if country == "GB"
+        && (postcode.len() < 5
+            || postcode.len() > 8
+            || !postcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
+    {
+        errors.add("address-postcode", "Enter a valid postcode");
+    }
+    let email = get("email");
+    if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
+        errors.add("email", "Enter a valid email address");
+    }
+    match (number, expiry) {
+        (Some(number), Some((expiry_month, expiry_year))) if errors.is_empty() => Ok(CardSubmission {
+            number,
+            expiry_month,
+            expiry_year,
+            cvc,
+            cardholder_name: name,
+            billing_address: BillingAddress {
+                line1: Some(line1),
+                line2: Some(get("address-line-2")).filter(|s| !s.is_empty()),
+                postcode: Some(postcode).filter(|s| !s.is_empty()),
+                city: Some(city),
+                country: Some(country),
+            },
+            email: Some(email).filter(|s| !s.is_empty()),
+        }),
+        _ => Err(errors),
+    }
+}
+
+async fn card_submit(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let p = match state.payments.by_session(id, &session).await {
+        Ok(p) => p,
+        Err(e) => return journey_error(&state, &council, &visitor, e),
+    };
+    if p.state != PaymentState::Started {
+        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+    }
+    // Never echo the card number or security code back into the page.
+    let mut echo = form.clone();
+    echo.remove("card-number");
+    echo.remove("cvc");
+    let now = state.payments.clock().now();
+    let card = match parse_card_form(&form, (now.year(), u32::from(u8::from(now.month())))) {
+        Ok(card) => card,
+        Err(errors) => {
+            return card_page(
+                &state,
+                &council,
+                &visitor,
+                &session,
+                &p,
+                &echo,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    match state.payments.submit_card(id, &session, card).await {
+        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+        Ok(SubmitOutcome::Declined(message)) => card_page(
+            &state,
+            &council,
+            &visitor,
+            &session,
+            &p,
+            &echo,
+            web::FormErrors::new(),
+            Some(message),
+            StatusCode::PAYMENT_REQUIRED,
+        ),
+        Ok(SubmitOutcome::ProviderError) | Ok(SubmitOutcome::NotInProgress(_)) => {
+            Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response()
+        }
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}
+
+async fn confirm_page(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let p = match state.payments.by_session(id, &session).await {
+        Ok(p) => p,
+        Err(e) => return journey_error(&state, &council, &visitor, e),
+    };
+    if p.state != PaymentState::Submitted {
+        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+    }
+    let row = |k: &str, v: String| json!({"key": {"text": k}, "value": {"text": v}});
+    let mut rows = vec![
+        row("Payment for", p.description.clone()),
+        row("Total amount", pounds(p.amount)),
+        row("Card number", format!("•••• •••• •••• {}", p.last_digits.clone().unwrap_or_default())),
+        row("Expiry date", p.expiry_date.clone().unwrap_or_default()),
+        row("Name on card", p.cardholder_name.clone().unwrap_or_default()),
+    ];
+    if let Some(a) = &p.billing_address {
+        let parts: Vec<String> =
+            [&a.line1, &a.line2, &a.city, &a.postcode, &a.country].into_iter().flatten().cloned().collect();
+        rows.push(row("Billing address", parts.join(", ")));
+    }
+    if let Some(email) = &p.email {
+        rows.push(row("Confirmation email", email.clone()));
+    }
+    let context = json!({
+        "rows": rows, "csrf": visitor.csrf_input(),
+        "action": format!("/{slug}/pay/card/{session}/confirm"),
+        "cancel_action": format!("/{slug}/pay/card/{session}/cancel"),
+    });
+    page(
+        &state,
+        &council,
+        &visitor,
+        StatusCode::OK,
+        "Confirm your payment",
+        web::FormErrors::new(),
+        ("pay-confirm", CONFIRM),
+        context,
+    )
+}
+
+async fn confirm_submit(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match state.payments.confirm(id, &session).await {
+        Ok(p) if matches!(p.state, PaymentState::Success | PaymentState::Capturable) => {
+            Redirect::to(&p.return_url).into_response()
+        }
+        Ok(p) => result_page(&state, &council, &visitor, &p),
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}
+
+async fn cancel(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match state.payments.cancel_by_user(id, &session).await {
+        Ok(p) => Redirect::to(&p.return_url).into_response(),
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}

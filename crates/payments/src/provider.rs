@@ -1,0 +1,213 @@
+//! Card providers: the seam between the hosted page and whoever moves the money.
+//!
+//! [`Sandbox`] behaves like GOV.UK Pay's test cards and needs nothing else running;
+//! [`StripeProvider`] talks to a Stripe-shaped HTTP API (payment intents with manual capture,
+//! refunds). Card numbers pass through a provider call and are never kept.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::card::CardNumber;
+
+/// A boxed future, so providers can sit behind `Arc<dyn CardProvider>`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the hosted page hands a provider to authorise.
+#[derive(Debug, Clone)]
+pub struct CardAuthorisation {
+    /// Our payment id (the provider's idempotency key).
+    pub payment_id: String,
+    /// In pence.
+    pub amount: i64,
+    /// The card number (redacted in Debug).
+    pub number: CardNumber,
+    /// 1-12.
+    pub expiry_month: u32,
+    /// Four digits.
+    pub expiry_year: u32,
+    /// Three or four digits.
+    pub cvc: String,
+    /// The name on the card.
+    pub cardholder_name: String,
+}
+
+/// The provider's answer to an authorisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorisation {
+    /// Authorised; capture later with this id.
+    Authorised {
+        /// The provider's id for the payment.
+        provider_id: String,
+    },
+    /// Declined; the citizen may try another card. The message is for the citizen.
+    Declined {
+        /// What to tell the citizen.
+        message: String,
+    },
+}
+
+/// A provider that could not be reached or answered with an error (P0050).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProviderError(pub String);
+
+/// Something that authorises, captures and refunds card payments.
+pub trait CardProvider: Send + Sync {
+    /// The provider's name, shown as `payment_provider`.
+    fn name(&self) -> &'static str;
+    /// Authorises the card for the amount without taking it.
+    fn authorise<'a>(&'a self, request: &'a CardAuthorisation) -> BoxFuture<'a, Result<Authorisation, ProviderError>>;
+    /// Takes an authorised amount.
+    fn capture<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<(), ProviderError>>;
+    /// Refunds part or all of a captured amount; returns the provider's refund id.
+    fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>>;
+}
+
+/// Pay's test cards, offline: 4000000000000002 is declined, 4000000000000069 is an expired
+/// card, 4000000000000127 has an incorrect CVC, 4000000000000119 is a processing error; every
+/// other valid number (4444333322221111, 5101180000000007, …) is authorised.
+#[derive(Debug, Clone, Default)]
+pub struct Sandbox;
+
+impl CardProvider for Sandbox {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn authorise<'a>(&'a self, request: &'a CardAuthorisation) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
+        Box::pin(async move {
+            let declined = |m: &str| Ok(Authorisation::Declined { message: m.to_string() });
+            match request.number.digits() {
+                "4000000000000002" => declined("Your payment has been declined. Try a different card."),
+                "4000000000000069" => declined("The card has expired. Try a different card."),
+                "4000000000000127" => declined("The card security code is incorrect. Check it and try again."),
+                "4000000000000119" => Err(ProviderError("sandbox processing error".to_string())),
+                _ => Ok(Authorisation::Authorised { provider_id: format!("sandbox-{}", request.payment_id) }),
+            }
+        })
+    }
+
+    fn capture<'a>(&'a self, _provider_id: &'a str, _amount: i64) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async move { Ok(format!("sandbox-refund-{provider_id}-{amount}-{}", crate::model::new_id())) })
+    }
+}
+
+/// A Stripe-shaped HTTP processor: `POST /v1/payment_intents` (form-encoded, `confirm=true`,
+/// `capture_method=manual`), `POST /v1/payment_intents/{id}/capture`, `POST /v1/refunds`,
+/// authenticated with `Authorization: Bearer <secret key>`. A 402 with
+/// `error.type = "card_error"` is a decline; anything else unexpected is a provider error.
+#[derive(Debug, Clone)]
+pub struct StripeProvider {
+    base_url: String,
+    secret_key: String,
+    client: reqwest::Client,
+}
+
+impl StripeProvider {
+    /// A provider for the API at `base_url` (`https://api.stripe.com`) with this secret key.
+    pub fn new(base_url: &str, secret_key: &str) -> StripeProvider {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        StripeProvider {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            secret_key: secret_key.to_string(),
+            client,
+        }
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        idempotency: &str,
+        form: &[(&str, String)],
+    ) -> Result<(u16, serde_json::Value), ProviderError> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.secret_key)
+            .header("Idempotency-Key", idempotency)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| ProviderError(format!("cannot reach the card processor: {}", e.without_url())))?;
+        let status = response.status().as_u16();
+        let body = response
+            .json()
+            .await
+            .map_err(|_| ProviderError(format!("card processor answered {status} without JSON")))?;
+        Ok((status, body))
+    }
+}
+
+impl CardProvider for StripeProvider {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn authorise<'a>(&'a self, request: &'a CardAuthorisation) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
+        Box::pin(async move {
+            let form = [
+                ("amount", request.amount.to_string()),
+                ("currency", "gbp".to_string()),
+                ("capture_method", "manual".to_string()),
+                ("confirm", "true".to_string()),
+                ("payment_method_data[type]", "card".to_string()),
+                ("payment_method_data[card][number]", request.number.digits().to_string()),
+                ("payment_method_data[card][exp_month]", request.expiry_month.to_string()),
+                ("payment_method_data[card][exp_year]", request.expiry_year.to_string()),
+                ("payment_method_data[card][cvc]", request.cvc.clone()),
+                ("payment_method_data[billing_details][name]", request.cardholder_name.clone()),
+                ("metadata[payment_id]", request.payment_id.clone()),
+            ];
+            let (status, body) =
+                self.post("/v1/payment_intents", &format!("auth-{}", request.payment_id), &form).await?;
+            match status {
+                200 if body["status"] == "requires_capture" => {
+                    let id = body["id"].as_str().ok_or_else(|| ProviderError("payment intent without id".into()))?;
+                    Ok(Authorisation::Authorised { provider_id: id.to_string() })
+                }
+                402 if body["error"]["type"] == "card_error" => {
+                    let message = match body["error"]["code"].as_str() {
+                        Some("expired_card") => "The card has expired. Try a different card.",
+                        Some("incorrect_cvc") => "The card security code is incorrect. Check it and try again.",
+                        _ => "Your payment has been declined. Try a different card.",
+                    };
+                    Ok(Authorisation::Declined { message: message.to_string() })
+                }
+                _ => Err(ProviderError(format!("card processor answered {status}: {}", body["error"]["message"]))),
+            }
+        })
+    }
+
+    fn capture<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/v1/payment_intents/{}/capture", urlencoding::encode(provider_id));
+            let (status, body) = self
+                .post(&path, &format!("capture-{provider_id}"), &[("amount_to_capture", amount.to_string())])
+                .await?;
+            if status == 200 && body["status"] == "succeeded" {
+                Ok(())
+            } else {
+                Err(ProviderError(format!("capture answered {status}: {}", body["error"]["message"])))
+            }
+        })
+    }
+
+    fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>> {
+        Box::pin(async move {
+            let idempotency = format!("refund-{provider_id}-{}", crate::model::new_id());
+            let form = [("payment_intent", provider_id.to_string()), ("amount", amount.to_string())];
+            let (status, body) = self.post("/v1/refunds", &idempotency, &form).await?;
+            match (status, body["id"].as_str()) {
+                (200, Some(id)) if body["status"] == "succeeded" || body["status"] == "pending" => Ok(id.to_string()),
+                _ => Err(ProviderError(format!("refund answered {status}: {}", body["error"]["message"]))),
+            }
+        })
+    }
+}
