@@ -405,9 +405,33 @@ async fn revoke(
     }
 }
 
+impl ConsentError {
+    /// The HTTP status this error answers with, for a binary or service exposing reads over
+    /// HTTP: refusals are 403, unknown things 404, bad requests 422, answering twice 409.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ConsentError::NotFound(_) | ConsentError::UnknownRequest => StatusCode::NOT_FOUND,
+            ConsentError::InvalidRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ConsentError::AlreadyDecided | ConsentError::NotRevocable => StatusCode::CONFLICT,
+            refusal if refusal.is_refusal() => StatusCode::FORBIDDEN,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_forbidden_and_unknown_requests_not_found() {
+        assert_eq!(ConsentError::Revoked.status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(ConsentError::FieldNotGranted("keeper".into()).status_code(), StatusCode::FORBIDDEN);
+        assert_eq!(ConsentError::UnknownRequest.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(ConsentError::NotFound("x".into()).status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(ConsentError::AlreadyDecided.status_code(), StatusCode::CONFLICT);
+        assert_eq!(ConsentError::Corrupt("x".into()).status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     #[test]
     fn durations_and_moments_read_as_words() {
