@@ -17,8 +17,11 @@ mod error;
 mod inbound;
 mod limits;
 mod notify;
+#[cfg(feature = "pages")]
+pub mod pages;
 #[cfg(feature = "smtp")]
 pub mod smtp;
+mod staff;
 mod team;
 pub mod template;
 pub mod validate;
@@ -37,4 +40,5 @@ pub use notify::{
 };
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpProvider;
+pub use staff::ServiceSummary;
 pub use template::TemplateType;

@@ -263,7 +263,7 @@ pub(crate) fn timestamp_in(seconds: i64) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000000Z".to_string())
 }
 
-const NOTIFICATION_COLUMNS: &str = "id, service_id, council_id, reference, notification_type, key_type, recipient, \
+pub(crate) const NOTIFICATION_COLUMNS: &str = "id, service_id, council_id, reference, notification_type, key_type, recipient, \
      personalisation, status, template_id, template_version, subject, body, html, fragments, postage, created_at, \
      sent_at, completed_at, provider";
 
