@@ -49,8 +49,11 @@ impl ApiError {
             PayError::Unauthorized => (StatusCode::UNAUTHORIZED, None, None, String::new()),
             PayError::BadJson => (StatusCode::BAD_REQUEST, Some("P0197"), None, "Unable to parse JSON".into()),
             PayError::Field(f) => {
-                let status =
-                    if f.code.ends_with("01") { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+                let status = if f.code == "P0101" || f.code == "P0601" {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
                 (status, Some(f.code), Some(f.field.clone()), f.description.clone())
             }
             PayError::IdempotencyConflict => (

@@ -50,7 +50,6 @@ pub fn pounds(pence: i64) -> String {
 
 const CARD_FORM: &str = r#"{% from "govuk/components/input/macro.jinja" import govukInput %}
 {% from "govuk/components/button/macro.jinja" import govukButton %}
-{% from "govuk/components/fieldset/macro.jinja" import govukFieldset %}
 {% from "govuk/components/error-message/macro.jinja" import govukErrorMessage %}
 <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">Enter card details</h1>
@@ -59,23 +58,23 @@ const CARD_FORM: &str = r#"{% from "govuk/components/input/macro.jinja" import g
 <form method="post" action="{{ action }}" novalidate>
 {{ csrf | safe }}
 {{ govukInput({"label": {"text": "Card number"}, "id": "card-number", "name": "card-number", "classes": "govuk-input--width-20", "inputmode": "numeric", "autocomplete": "cc-number", "spellcheck": false, "errorMessage": errors["card-number"]}) }}
-{% call govukFieldset({"legend": {"text": "Expiry date", "classes": "govuk-fieldset__legend--s"}}) %}
+<div class="govuk-form-group{% if errors["expiry-month"] %} govuk-form-group--error{% endif %}"><fieldset class="govuk-fieldset" role="group" aria-describedby="expiry-hint"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Expiry date</legend>
 <div class="govuk-hint" id="expiry-hint">For example, 10/29</div>
 {% if errors["expiry-month"] %}{{ govukErrorMessage(errors["expiry-month"]) }}{% endif %}
 <div class="govuk-date-input">
 <div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Month"}, "id": "expiry-month", "name": "expiry-month", "value": form["expiry-month"], "classes": "govuk-input--width-2" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-month"}) }}</div>
 <div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Year"}, "id": "expiry-year", "name": "expiry-year", "value": form["expiry-year"], "classes": "govuk-input--width-4" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-year"}) }}</div>
 </div>
-{% endcall %}
+</fieldset></div>
 {{ govukInput({"label": {"text": "Name on card"}, "id": "cardholder-name", "name": "cardholder-name", "value": form["cardholder-name"], "autocomplete": "cc-name", "spellcheck": false, "errorMessage": errors["cardholder-name"]}) }}
 {{ govukInput({"label": {"text": "Card security code"}, "hint": {"text": "The last 3 digits on the back of the card"}, "id": "cvc", "name": "cvc", "classes": "govuk-input--width-4", "inputmode": "numeric", "autocomplete": "cc-csc", "errorMessage": errors["cvc"]}) }}
-{% call govukFieldset({"legend": {"text": "Billing address", "classes": "govuk-fieldset__legend--m"}}) %}
+<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Billing address</legend>
 {{ govukInput({"label": {"text": "Address line 1"}, "id": "address-line-1", "name": "address-line-1", "value": form["address-line-1"], "autocomplete": "billing address-line1", "errorMessage": errors["address-line-1"]}) }}
 {{ govukInput({"label": {"text": "Address line 2 (optional)"}, "id": "address-line-2", "name": "address-line-2", "value": form["address-line-2"], "autocomplete": "billing address-line2"}) }}
 {{ govukInput({"label": {"text": "Town or city"}, "id": "address-city", "name": "address-city", "value": form["address-city"], "classes": "govuk-!-width-two-thirds", "autocomplete": "billing address-level2", "errorMessage": errors["address-city"]}) }}
 {{ govukInput({"label": {"text": "Postcode"}, "id": "address-postcode", "name": "address-postcode", "value": form["address-postcode"], "classes": "govuk-input--width-10", "autocomplete": "billing postal-code", "errorMessage": errors["address-postcode"]}) }}
 {{ govukInput({"label": {"text": "Country or territory code"}, "hint": {"text": "For example, GB"}, "id": "address-country", "name": "address-country", "value": form["address-country"] or "GB", "classes": "govuk-input--width-4", "autocomplete": "billing country", "errorMessage": errors["address-country"]}) }}
-{% endcall %}
+</fieldset>
 {{ govukInput({"label": {"text": "Email (optional)"}, "hint": {"text": "We will send your payment confirmation here"}, "id": "email", "name": "email", "type": "email", "value": form["email"], "autocomplete": "email", "spellcheck": false, "errorMessage": errors["email"]}) }}
 {{ govukButton({"text": "Continue"}) }}
 </form>
@@ -473,5 +472,21 @@ async fn cancel(
     match state.payments.cancel_by_user(id, &session).await {
         Ok(p) => Redirect::to(&p.return_url).into_response(),
         Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_and_confirm_templates_render() {
+        let context = json!({"description": "Permit", "amount": "£1.00", "declined": null, "action": "/a", "cancel_action": "/c",
+            "csrf": "<input>", "form": {}, "errors": {}});
+        let html =
+            web::render_fragment("pay-card", CARD_FORM, context).map_err(|e| format!("{e:#}")).expect("card form");
+        assert!(html.contains("card-number"));
+        let context = json!({"rows": [{"key": {"text": "A"}, "value": {"text": "B"}}], "csrf": "", "action": "/a", "cancel_action": "/c"});
+        web::render_fragment("pay-confirm", CONFIRM, context).map_err(|e| format!("{e:#}")).expect("confirm");
     }
 }
