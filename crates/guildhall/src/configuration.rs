@@ -46,6 +46,13 @@ pub struct Settings {
     /// Each council's brand colour for its pages (`slug = "#rrggbb"`); a council not listed gets
     /// [`DEFAULT_BRAND_COLOUR`]. A colour too light for white text is darkened until it passes.
     pub brand_colours: BTreeMap<String, String>,
+    /// The origin citizens reach this instance at (`https://services.example.gov.uk`): cookies
+    /// are `Secure` unless it is plain-HTTP localhost, and passkeys are bound to its host name.
+    /// Default: `http://localhost:{port}`.
+    pub public_url: Option<String>,
+    /// Serve the development pages (`/dev/emails`, the sandbox mailbox). `demo` turns them on;
+    /// never turn them on in production.
+    pub dev_pages: bool,
     /// How the notifications platform delivers (the `[notify]` table).
     #[serde(default)]
     pub notify: NotifySettings,
@@ -97,6 +104,8 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             merkle_views: true,
             brand_colours: BTreeMap::new(),
+            public_url: None,
+            dev_pages: false,
             notify: NotifySettings::default(),
         }
     }
@@ -129,8 +138,14 @@ impl Settings {
             }
             None => {}
         }
-        figment =
-            figment.merge(Env::prefixed("GUILDHALL_").only(&["database_url", "bind", "port", "origin", "log_format"]));
+        figment = figment.merge(Env::prefixed("GUILDHALL_").only(&[
+            "database_url",
+            "bind",
+            "port",
+            "origin",
+            "log_format",
+            "public_url",
+        ]));
         let mut overrides = Overrides { database_url: cli.database_url.clone(), ..Overrides::default() };
         if let Command::Serve(args) | Command::Demo(args) = &cli.command {
             overrides.bind = args.bind;

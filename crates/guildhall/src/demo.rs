@@ -39,6 +39,7 @@ pub struct Seeded {
 /// Seeds the demo data, then serves it.
 pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     settings.brand_colours.entry(COUNCIL_SLUG.to_string()).or_insert_with(|| BRAND_COLOUR.to_string());
+    settings.dev_pages = true;
     let store = open_store(&settings.database_url).await?;
     let seeded = seed(&store).await?;
     let app = Application::build_with_store(settings, store).await?;
@@ -46,9 +47,15 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     let base = format!("http://{}", app.address());
     println!("Demo database ready ({} registers imported this run).", seeded.imported.len());
     println!("Custodian key for Exampleshire's street register (shown once): {}", seeded.street_key);
+    println!("Sign in at {base}/exampleshire/sign-in with any email address; the code arrives at {base}/dev/emails.");
+    println!(
+        "Staff sign in at {base}/exampleshire/staff/sign-in as admin@exampleshire.example (Northtown: admin@northtown.example)."
+    );
     println!("Try:");
     for path in [
         "/exampleshire/",
+        "/exampleshire/check-vehicle-tax",
+        "/exampleshire/your-data",
         "/registers",
         "/registers/local-authority-eng/records",
         "/registers/local-authority-type/records",
@@ -96,6 +103,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         }
     }
     let places = crate::demo_places::seed(&registers).await?;
+    let accounts = crate::demo_accounts::seed(store, &registers).await?;
+    tracing::info!(staff = accounts.staff, vehicles = accounts.vehicles, "seeded demo accounts and vehicles");
     tracing::info!(
         addresses = places.addresses,
         areas = places.areas,

@@ -4,10 +4,12 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod cli;
 pub mod commands;
 pub mod configuration;
 pub mod demo;
+pub mod demo_accounts;
 pub mod demo_places;
 pub mod lookups;
 pub mod notify;
@@ -16,6 +18,7 @@ pub mod pages;
 pub mod rsf_name;
 pub mod startup;
 pub mod telemetry;
+pub mod vehicle_check;
 
 use std::process::ExitCode;
 

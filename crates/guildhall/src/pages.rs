@@ -32,8 +32,9 @@ async fn councils_for_web(councils: &Councils, settings: &Settings) -> anyhow::R
     Ok(out)
 }
 
-/// The pages' router, its council list refreshed in the background.
-pub async fn router(settings: &Settings, councils: Councils) -> anyhow::Result<axum::Router> {
+/// The web brick's state for every council in the store, its council list refreshed in the
+/// background; the other bricks' pages render into its layouts.
+pub async fn web_state(settings: &Settings, councils: Councils) -> anyhow::Result<web::WebState> {
     let state = web::WebState::new(SITE_NAME, councils_for_web(&councils, settings).await?)?;
     let refreshed = state.clone();
     let settings = settings.clone();
@@ -51,5 +52,5 @@ pub async fn router(settings: &Settings, councils: Councils) -> anyhow::Result<a
             }
         }
     });
-    Ok(web::router(state))
+    Ok(state)
 }

@@ -32,6 +32,8 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     store.migrate_core().await.context("cannot migrate the database")?;
     Registers::migrate(&store).await.context("cannot migrate the registers tables")?;
     notifications::Notify::migrate(&store).await.context("cannot migrate the notifications tables")?;
+    identity::Identity::migrate(&store).await.context("cannot migrate the identity tables")?;
+    consent::Consent::migrate(&store).await.context("cannot migrate the consent tables")?;
     Ok(store)
 }
 
@@ -44,13 +46,14 @@ impl Application {
 
     /// Builds the application on an already migrated store and binds its listener (port 0 picks one).
     pub async fn build_with_store(settings: Settings, store: Store) -> anyhow::Result<Application> {
-        let notify = crate::notify::brick(&settings.notify, store.clone());
-        let router = router(&settings, store.clone(), notify.clone()).await?;
-        let notify_worker = crate::notify::worker(&settings.notify, notify)?;
         let listener = TcpListener::bind((settings.bind, settings.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
         let address = listener.local_addr()?;
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://localhost:{}", address.port()));
+        let notify = crate::notify::brick(&settings.notify, store.clone());
+        let router = router(&settings, store.clone(), notify.clone(), &public_url).await?;
+        let notify_worker = crate::notify::worker(&settings.notify, notify)?;
         Ok(Application { address, listener, router, store, notify_worker })
     }
 
@@ -67,7 +70,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, letting requests in flight finish, then closes the store.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(url = %format!("http://{}", self.address), "Guildhall listening");
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the HTTP server failed")?;
@@ -79,7 +82,12 @@ impl Application {
 }
 
 /// Every route the instance serves, with its OpenAPI document, request tracing and metrics.
-pub async fn router(settings: &Settings, store: Store, notify: notifications::Notify) -> anyhow::Result<Router> {
+pub async fn router(
+    settings: &Settings,
+    store: Store,
+    notify: notifications::Notify,
+    public_url: &str,
+) -> anyhow::Result<Router> {
     let registers = Registers::new(store.clone());
     let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
     let registers_for_views = Registers::new(store.clone());
@@ -89,12 +97,12 @@ pub async fn router(settings: &Settings, store: Store, notify: notifications::No
     let (api, mut openapi) = registers::api::router(state);
     let (lookups, lookups_openapi) = lookups(&registers_for_views).await?;
     openapi.merge(lookups_openapi);
-    let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify);
+    let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify.clone());
     openapi.merge(notify_openapi);
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
-    let pages = crate::pages::router(settings, Councils::new(store.clone())).await?;
+    let pages = crate::accounts::router(settings, store.clone(), notify.clone(), public_url).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
         .merge(lookups)

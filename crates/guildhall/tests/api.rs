@@ -53,10 +53,25 @@ const REGISTER_PATHS: [&str; 17] = [
 ];
 
 /// Every path the application serves; the OpenAPI document must list exactly these.
+/// GOV.UK Notify's API v2, served at the root as its clients expect.
+const NOTIFY_PATHS: [&str; 10] = [
+    "/v2/notifications",
+    "/v2/notifications/email",
+    "/v2/notifications/letter",
+    "/v2/notifications/sms",
+    "/v2/notifications/{id}",
+    "/v2/received-text-messages",
+    "/v2/template/{id}",
+    "/v2/template/{id}/preview",
+    "/v2/template/{id}/version/{version}",
+    "/v2/templates",
+];
+
 fn expected_paths() -> BTreeSet<String> {
     let mut paths: BTreeSet<String> = OPERATIONS_PATHS.iter().map(|p| p.to_string()).collect();
     paths.insert("/checkpoint-key".into());
     paths.extend(LOOKUP_PATHS.iter().map(|p| p.to_string()));
+    paths.extend(NOTIFY_PATHS.iter().map(|p| p.to_string()));
     for prefix in ["", "/councils/{council}"] {
         paths.insert(format!("{prefix}/registers"));
         for p in REGISTER_PATHS {
@@ -155,6 +170,7 @@ async fn the_openapi_document_is_version_3_1_and_lists_every_route() {
                 .replace("{srid}/{coordinates}", "4326/0.12,52.2")
                 .replace("{id}", "1")
                 .replace("{types}", "CTY")
+                .replace("{version}", "1")
                 .replace("{code}", "E10000003");
             let status = app.get(&concrete).await.status();
             assert!(status != 404 && !status.is_server_error(), "{path} is listed but GET {concrete} gave {status}");

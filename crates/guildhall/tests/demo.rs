@@ -39,6 +39,7 @@ async fn the_shipped_street_register_is_what_our_code_generates() {
 #[tokio::test]
 async fn seeding_imports_every_demo_register_once_and_can_run_again() {
     for (t, registers) in common::stores().await {
+        guildhall::startup::open_store(&t.url).await.unwrap().close().await;
         let first = seed(&t.store).await.unwrap();
         assert_eq!(first.imported, ["local-authority-type", "local-authority-eng", "street"]);
         assert!(first.street_key.starts_with("ghk_"));

@@ -9,15 +9,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
-use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use serde::Serialize;
 
 use crate::page::{Layout, Page, render, render_embedded};
-use crate::{Council, WebError, assets};
+use crate::{Council, Visitor, WebError, assets};
 
 /// The councils the web brick serves and the instance's name, shared by every request.
 #[derive(Clone)]
@@ -173,30 +173,46 @@ async fn council_root(State(state): State<WebState>, Path(slug): Path<String>) -
 }
 
 /// Serves one of a council's static pages, or the 404 page for an unknown council.
-fn static_page(state: &WebState, slug: &str, title: &str, template: &str) -> Response {
+fn static_page(state: &WebState, visitor: Option<&Visitor>, slug: &str, title: &str, template: &str) -> Response {
     match state.council(slug) {
         Some(council) => {
-            let layout = state.layout(Some(&council), title);
+            let layout = state.layout(Some(&council), title).signed_in(visitor.and_then(Visitor::signed_in));
             state.page(StatusCode::OK, layout, template, context(Some(&council)))
         }
         None => state.not_found(None),
     }
 }
 
-async fn start(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
-    static_page(&state, &slug, "Online services", "pages/start.jinja")
+async fn start(
+    State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
+    Path(slug): Path<String>,
+) -> Response {
+    static_page(&state, visitor.as_deref(), &slug, "Online services", "pages/start.jinja")
 }
 
-async fn accessibility(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
-    static_page(&state, &slug, "Accessibility statement", "pages/accessibility.jinja")
+async fn accessibility(
+    State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
+    Path(slug): Path<String>,
+) -> Response {
+    static_page(&state, visitor.as_deref(), &slug, "Accessibility statement", "pages/accessibility.jinja")
 }
 
-async fn cookies(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
-    static_page(&state, &slug, "Cookies", "pages/cookies.jinja")
+async fn cookies(
+    State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
+    Path(slug): Path<String>,
+) -> Response {
+    static_page(&state, visitor.as_deref(), &slug, "Cookies", "pages/cookies.jinja")
 }
 
-async fn privacy(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
-    static_page(&state, &slug, "Privacy notice", "pages/privacy.jinja")
+async fn privacy(
+    State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
+    Path(slug): Path<String>,
+) -> Response {
+    static_page(&state, visitor.as_deref(), &slug, "Privacy notice", "pages/privacy.jinja")
 }
 
 async fn brand_css(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
@@ -220,18 +236,38 @@ struct FormContext<'a> {
     prefix: String,
     form: HashMap<String, String>,
     errors: serde_json::Map<String, serde_json::Value>,
+    /// The anti-forgery input, when the identity brick's layer runs (empty in the brick alone).
+    csrf: String,
 }
 
-async fn example_form(State(state): State<WebState>, Path(slug): Path<String>) -> Response {
+/// The hidden anti-forgery input of the request's visitor, if the identity layer put one there.
+fn csrf_input(visitor: Option<&Visitor>) -> String {
+    visitor.map(Visitor::csrf_input).unwrap_or_default()
+}
+
+async fn example_form(
+    State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
+    Path(slug): Path<String>,
+) -> Response {
     let Some(council) = state.council(&slug) else { return state.not_found(None) };
-    let layout = state.layout(Some(&council), "Contact the council").with_back_link(&format!("/{slug}/"));
-    let context =
-        FormContext { council: &council, prefix: format!("/{slug}"), form: HashMap::new(), errors: Default::default() };
+    let layout = state
+        .layout(Some(&council), "Contact the council")
+        .with_back_link(&format!("/{slug}/"))
+        .signed_in(visitor.as_deref().and_then(Visitor::signed_in));
+    let context = FormContext {
+        council: &council,
+        prefix: format!("/{slug}"),
+        form: HashMap::new(),
+        errors: Default::default(),
+        csrf: csrf_input(visitor.as_deref()),
+    };
     state.page(StatusCode::OK, layout, "pages/example_form.jinja", context)
 }
 
 async fn example_form_post(
     State(state): State<WebState>,
+    visitor: Option<Extension<Visitor>>,
     Path(slug): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -239,15 +275,20 @@ async fn example_form_post(
     let form: HashMap<String, String> = form.into_iter().map(|(k, v)| (k, v.trim().to_string())).collect();
     let errors = crate::demo::validate_contact_form(&form, crate::demo::today());
     let prefix = format!("/{slug}");
+    let signed_in = visitor.as_deref().and_then(Visitor::signed_in);
+    let csrf = csrf_input(visitor.as_deref());
     if errors.is_empty() {
-        let layout = state.layout(Some(&council), "Message sent");
-        let context = FormContext { council: &council, prefix, form, errors: Default::default() };
+        let layout = state.layout(Some(&council), "Message sent").signed_in(signed_in);
+        let context = FormContext { council: &council, prefix, form, errors: Default::default(), csrf };
         return state.page(StatusCode::OK, layout, "pages/example_sent.jinja", context);
     }
     let by_field = errors.by_field();
-    let layout =
-        state.layout(Some(&council), "Contact the council").with_back_link(&format!("/{slug}/")).with_errors(errors);
-    let context = FormContext { council: &council, prefix, form, errors: by_field };
+    let layout = state
+        .layout(Some(&council), "Contact the council")
+        .with_back_link(&format!("/{slug}/"))
+        .with_errors(errors)
+        .signed_in(signed_in);
+    let context = FormContext { council: &council, prefix, form, errors: by_field, csrf };
     state.page(StatusCode::UNPROCESSABLE_ENTITY, layout, "pages/example_form.jinja", context)
 }
 

@@ -1,0 +1,48 @@
+//! The citizen's side of the instance: the web brick's pages with the identity brick's sign-in,
+//! account and staff pages, the consent brick's request and "Your data" pages, the
+//! notifications staff pages, and the
+//! demonstration vehicle check, all behind the identity layer (which resolves the session into a
+//! `web::Visitor` and refuses forged forms). The JSON APIs are not behind it: they authenticate
+//! with bearer keys, not cookies.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use consent::{Consent, ConsentState};
+use identity::{Identity, IdentityConfig, IdentityState, SmtpEmailSender};
+use registers::Registers;
+use store::{Councils, Store};
+
+use crate::configuration::Settings;
+use crate::vehicle_check::{self, VehicleCheckState};
+
+/// Every page route, wrapped in the identity layer. `public_url` is the origin citizens use
+/// (cookies are `Secure` unless it is plain-HTTP localhost; passkeys are bound to its host).
+pub async fn router(
+    settings: &Settings,
+    store: Store,
+    notify: notifications::Notify,
+    public_url: &str,
+) -> anyhow::Result<Router> {
+    let web_state = crate::pages::web_state(settings, Councils::new(store.clone())).await?;
+    let mut identity = Identity::new(store.clone(), IdentityConfig::new(public_url));
+    if let Some(url) = &settings.notify.smtp_url {
+        let smtp = SmtpEmailSender::new(url, &settings.notify.email_from)
+            .with_context(|| format!("invalid notify.smtp_url {url:?} for sign-in emails"))?;
+        identity = identity.with_email_sender(Arc::new(smtp));
+    }
+    let identity_state = IdentityState::new(identity, web_state.clone());
+    let consent = Consent::new(store.clone(), Registers::new(store.clone()));
+    let vehicle =
+        VehicleCheckState { consent: consent.clone(), web: web_state.clone(), councils: Councils::new(store.clone()) };
+    let mut pages = web::router(web_state.clone())
+        .merge(identity::router(identity_state.clone()))
+        .merge(consent::router(ConsentState::new(consent, web_state.clone())))
+        .merge(notifications::pages::router(notifications::pages::PagesState::new(notify, web_state)))
+        .merge(vehicle_check::router(vehicle));
+    if settings.dev_pages {
+        pages = pages.merge(identity::dev_router(identity_state.clone()));
+    }
+    Ok(pages.layer(identity::layer(identity_state)))
+}
