@@ -11,19 +11,16 @@
 // (a Chrome DevTools Protocol virtual authenticator), signs out and signs in with it.
 // Exits non-zero on any accessibility violation or failed check.
 
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, audit as sharedAudit, auditThrough } from "./audit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const artifacts = join(root, "target", "e2e-artifacts", "accounts");
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 const base = process.env.E2E_BASE_URL;
 const runId = Date.now().toString(36);
 
@@ -32,33 +29,8 @@ function check(condition, message) {
   if (!condition) failures.push(message);
 }
 
-// As in run.mjs: a page seen with JavaScript off is audited by a JavaScript-enabled auditor page
-// that is served the same DOM (scripts removed) at the same URL.
-const auditors = new WeakMap();
 async function audit(page, label) {
-  let target = page;
-  const auditor = auditors.get(page);
-  if (auditor) {
-    const html = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, "");
-    const url = page.url();
-    const matches = (u) => u.href === url;
-    await auditor.route(matches, (route) =>
-      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
-    await auditor.goto(url);
-    await auditor.unroute(matches);
-    target = auditor;
-  }
-  await target.evaluate(axeSource);
-  const results = await target.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-    AXE_TAGS,
-  );
-  for (const violation of results.violations) {
-    const nodes = violation.nodes.map((n) => n.target.join(" ")).join(", ");
-    failures.push(`${label}: axe ${violation.id} (${violation.impact}): ${violation.help} — ${nodes}`);
-  }
-  await page.screenshot({ path: join(artifacts, `${label.replace(/[^a-z0-9]+/gi, "-")}.png`), fullPage: true });
-  console.log(`${results.violations.length === 0 ? "ok  " : "FAIL"} ${label} (${results.passes.length} rules passed)`);
+  await sharedAudit(page, label, failures, artifacts);
 }
 
 async function newContext(browser, javaScript) {
@@ -67,7 +39,7 @@ async function newContext(browser, javaScript) {
   let auditorContext = null;
   if (!javaScript) {
     auditorContext = await browser.newContext({ javaScriptEnabled: true });
-    auditors.set(page, await auditorContext.newPage());
+    auditThrough(page, await auditorContext.newPage());
   }
   return { context, page, close: async () => { await context.close(); if (auditorContext) await auditorContext.close(); } };
 }
@@ -227,8 +199,7 @@ async function main() {
   mkdirSync(artifacts, { recursive: true });
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: CHROMIUM_ARGS,
   });
   const journeys = { citizenJourneyWithoutJavaScript, staffJourney, passkeyJourney };
   const only = (process.env.E2E_JOURNEYS || Object.keys(journeys).join(",")).split(",");

@@ -8,19 +8,16 @@
 // Exits non-zero on any accessibility violation or failed check.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { AXE_TAGS, CHROMIUM_ARGS, audit as sharedAudit, auditThrough } from "./audit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const artifacts = join(root, "target", "e2e-artifacts");
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 const failures = [];
 function check(condition, message) {
@@ -44,37 +41,8 @@ function startServer() {
   });
 }
 
-// axe is JavaScript, and a page with JavaScript off cannot run it (chromium closes the page).
-// So a page visited with JavaScript off is audited through a second, JavaScript-enabled
-// "auditor" page that is served the no-JavaScript DOM (scripts removed) at the same URL, with the
-// same stylesheets: axe sees exactly what a reader without JavaScript gets.
-const auditors = new WeakMap();
-
 async function audit(page, label) {
-  let target = page;
-  const auditor = auditors.get(page);
-  if (auditor) {
-    const html = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, "");
-    const url = page.url();
-    const matches = (u) => u.href === url;
-    await auditor.route(matches, (route) =>
-      route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html }));
-    await auditor.goto(url);
-    await auditor.unroute(matches);
-    target = auditor;
-  }
-  await target.evaluate(axeSource);
-  const results = await target.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-    AXE_TAGS,
-  );
-  for (const violation of results.violations) {
-    const nodes = violation.nodes.map((n) => n.target.join(" ")).join(", ");
-    failures.push(`${label}: axe ${violation.id} (${violation.impact}): ${violation.help} — ${nodes}`);
-  }
-  const file = join(artifacts, `${label.replace(/[^a-z0-9]+/gi, "-")}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`${results.violations.length === 0 ? "ok  " : "FAIL"} ${label} (${results.passes.length} rules passed)`);
+  await sharedAudit(page, label, failures, artifacts);
 }
 
 async function visit(page, base, path, label, expectedStatus = 200) {
@@ -90,7 +58,7 @@ async function journey(browser, base, javaScript) {
   let auditorContext = null;
   if (!javaScript) {
     auditorContext = await browser.newContext({ javaScriptEnabled: true });
-    auditors.set(page, await auditorContext.newPage());
+    auditThrough(page, await auditorContext.newPage());
   }
 
   await visit(page, base, "/", `${mode} site index`);
@@ -151,8 +119,7 @@ async function main() {
   console.log(`testing ${base} with ${chromiumPath}`);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
+    args: CHROMIUM_ARGS,
   });
   try {
     await journey(browser, base, true);

@@ -1,6 +1,6 @@
 //! The citizen's side of the instance: the web brick's pages with the identity brick's sign-in,
 //! account and staff pages, the consent brick's request and "Your data" pages, the
-//! notifications staff pages, and the
+//! notifications staff pages, the hosted payment pages, and the
 //! demonstration vehicle check, all behind the identity layer (which resolves the session into a
 //! `web::Visitor` and refuses forged forms). The JSON APIs are not behind it: they authenticate
 //! with bearer keys, not cookies.
@@ -23,6 +23,7 @@ pub async fn router(
     settings: &Settings,
     store: Store,
     notify: notifications::Notify,
+    payments: payments::Payments,
     public_url: &str,
 ) -> anyhow::Result<Router> {
     let web_state = crate::pages::web_state(settings, Councils::new(store.clone())).await?;
@@ -39,7 +40,8 @@ pub async fn router(
     let mut pages = web::router(web_state.clone())
         .merge(identity::router(identity_state.clone()))
         .merge(consent::router(ConsentState::new(consent, web_state.clone())))
-        .merge(notifications::pages::router(notifications::pages::PagesState::new(notify, web_state)))
+        .merge(notifications::pages::router(notifications::pages::PagesState::new(notify, web_state.clone())))
+        .merge(payments::pages::router(payments::pages::PagesState { payments, web: web_state }))
         .merge(vehicle_check::router(vehicle));
     if settings.dev_pages {
         pages = pages.merge(identity::dev_router(identity_state.clone()));

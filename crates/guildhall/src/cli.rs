@@ -43,6 +43,34 @@ pub enum Command {
     /// Manage the notifications platform (GOV.UK Notify's API): services, API keys, templates.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Manage the payments platform (GOV.UK Pay's API): API keys.
+    #[command(subcommand)]
+    Pay(PayCommand),
+}
+
+/// `guildhall pay …`.
+#[derive(Debug, Subcommand)]
+pub enum PayCommand {
+    /// API keys of a council.
+    #[command(subcommand)]
+    Key(PayKeyCommand),
+}
+
+/// `guildhall pay key …`.
+#[derive(Debug, Subcommand)]
+pub enum PayKeyCommand {
+    /// Create an API key for a council; prints the key (`api_test_…` or `api_live_…`) alone on
+    /// its last line. It is shown only once: only its hash is stored.
+    Create {
+        /// The council whose payments the key takes.
+        #[arg(long, value_name = "SLUG")]
+        council: String,
+        /// test takes payments through the sandbox card provider; live through the live one.
+        #[arg(long = "type", value_name = "test|live")]
+        key_type: String,
+        /// The key's name.
+        name: String,
+    },
 }
 
 /// `guildhall notify …`: each `create` prints the new id or key alone on its last line, for

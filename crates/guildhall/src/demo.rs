@@ -32,6 +32,8 @@ pub struct Seeded {
     pub street_key: String,
     /// Registers imported this time (empty when they all existed).
     pub imported: Vec<String>,
+    /// A fresh test API key for Exampleshire's payments (GOV.UK Pay's shape).
+    pub pay_key: String,
     /// Exampleshire's addresses, areas and postcodes added this time.
     pub places: crate::demo_places::PlacesSeeded,
 }
@@ -47,6 +49,10 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     let base = format!("http://{}", app.address());
     println!("Demo database ready ({} registers imported this run).", seeded.imported.len());
     println!("Custodian key for Exampleshire's street register (shown once): {}", seeded.street_key);
+    println!(
+        "Test payments key for Exampleshire (GOV.UK Pay's API at {base}/v1/payments; shown once): {}",
+        seeded.pay_key
+    );
     println!("Sign in at {base}/exampleshire/sign-in with any email address; the code arrives at {base}/dev/emails.");
     println!(
         "Staff sign in at {base}/exampleshire/staff/sign-in as admin@exampleshire.example (Northtown: admin@northtown.example)."
@@ -113,7 +119,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     );
     let street = registers.get(Owner::Council(council.id), &RegisterName::parse("street")?).await?;
     let street_key = registers.create_key(&street, "demo").await?;
-    Ok(Seeded { street_key, imported, places })
+    let pay_key =
+        payments::Payments::new(store.clone()).create_key(council.id, payments::KeyType::Test, "demo").await?;
+    Ok(Seeded { street_key, pay_key, imported, places })
 }
 
 /// A made-up Exampleshire street: USRN (also the key), name, locality, town, start and end dates.

@@ -15,6 +15,7 @@ pub mod lookups;
 pub mod notify;
 pub mod ops;
 pub mod pages;
+pub mod pay;
 pub mod rsf_name;
 pub mod startup;
 pub mod telemetry;

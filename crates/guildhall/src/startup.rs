@@ -34,6 +34,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     notifications::Notify::migrate(&store).await.context("cannot migrate the notifications tables")?;
     identity::Identity::migrate(&store).await.context("cannot migrate the identity tables")?;
     consent::Consent::migrate(&store).await.context("cannot migrate the consent tables")?;
+    payments::Payments::migrate(&store).await.context("cannot migrate the payments tables")?;
     Ok(store)
 }
 
@@ -99,14 +100,19 @@ pub async fn router(
     openapi.merge(lookups_openapi);
     let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify.clone());
     openapi.merge(notify_openapi);
+    let payments = payments::Payments::new(store.clone());
+    let (pay_routes, pay_openapi) = crate::pay::routes(payments.clone(), public_url);
+    openapi.merge(pay_openapi);
+    crate::pay::spawn_housekeeping(payments.clone(), Councils::new(store.clone()));
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
-    let pages = crate::accounts::router(settings, store.clone(), notify.clone(), public_url).await?;
+    let pages = crate::accounts::router(settings, store.clone(), notify.clone(), payments, public_url).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
         .merge(lookups)
         .merge(notify_routes)
+        .merge(pay_routes)
         .merge(pages)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))

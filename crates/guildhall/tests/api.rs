@@ -67,11 +67,24 @@ const NOTIFY_PATHS: [&str; 10] = [
     "/v2/templates",
 ];
 
+/// GOV.UK Pay's API v1, served at the root.
+const PAY_PATHS: [&str; 8] = [
+    "/v1/payments",
+    "/v1/payments/{paymentId}",
+    "/v1/payments/{paymentId}/cancel",
+    "/v1/payments/{paymentId}/capture",
+    "/v1/payments/{paymentId}/events",
+    "/v1/payments/{paymentId}/refunds",
+    "/v1/payments/{paymentId}/refunds/{refundId}",
+    "/v1/refunds",
+];
+
 fn expected_paths() -> BTreeSet<String> {
     let mut paths: BTreeSet<String> = OPERATIONS_PATHS.iter().map(|p| p.to_string()).collect();
     paths.insert("/checkpoint-key".into());
     paths.extend(LOOKUP_PATHS.iter().map(|p| p.to_string()));
     paths.extend(NOTIFY_PATHS.iter().map(|p| p.to_string()));
+    paths.extend(PAY_PATHS.iter().map(|p| p.to_string()));
     for prefix in ["", "/councils/{council}"] {
         paths.insert(format!("{prefix}/registers"));
         for p in REGISTER_PATHS {
@@ -171,6 +184,8 @@ async fn the_openapi_document_is_version_3_1_and_lists_every_route() {
                 .replace("{id}", "1")
                 .replace("{types}", "CTY")
                 .replace("{version}", "1")
+                .replace("{paymentId}", "nosuchpayment")
+                .replace("{refundId}", "nosuchrefund")
                 .replace("{code}", "E10000003");
             let status = app.get(&concrete).await.status();
             assert!(status != 404 && !status.is_server_error(), "{path} is listed but GET {concrete} gave {status}");

@@ -43,6 +43,7 @@ async fn seeding_imports_every_demo_register_once_and_can_run_again() {
         let first = seed(&t.store).await.unwrap();
         assert_eq!(first.imported, ["local-authority-type", "local-authority-eng", "street"]);
         assert!(first.street_key.starts_with("ghk_"));
+        assert!(first.pay_key.starts_with("api_test_"), "{}", first.pay_key);
         assert!(first.places.addresses > 4_000, "{:?}", first.places);
         assert_eq!(first.places.areas, 10);
         assert!(first.places.postcodes > 50, "{:?}", first.places);

@@ -5,6 +5,7 @@ pub mod council;
 pub mod generate;
 pub mod import;
 pub mod notify;
+pub mod pay;
 pub mod register;
 pub mod serve;
 
@@ -21,5 +22,6 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8
         Command::Import(c) => import::run(c, &settings).await,
         Command::Generate(c) => tokio::task::block_in_place(|| generate::run(c)),
         Command::Notify(c) => notify::run(c, &settings).await,
+        Command::Pay(c) => pay::run(c, &settings).await,
     }
 }

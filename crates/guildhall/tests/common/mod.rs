@@ -169,3 +169,26 @@ impl Drop for Server {
         self.kill();
     }
 }
+
+/// Where a redirect points.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+/// The `guildhall_session=…` pair a response sets, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("guildhall_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+}
+
+/// The anti-forgery token a page's form carries.
+pub fn csrf_token(html: &str) -> String {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker).expect("the form carries an anti-forgery token") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
