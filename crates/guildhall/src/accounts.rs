@@ -33,6 +33,7 @@ pub async fn router(
             .with_context(|| format!("invalid notify.smtp_url {url:?} for sign-in emails"))?;
         identity = identity.with_email_sender(Arc::new(smtp));
     }
+    sweep_expired_sessions(identity.clone());
     let identity_state = IdentityState::new(identity, web_state.clone());
     let consent = Consent::new(store.clone(), Registers::new(store.clone()));
     let vehicle =
@@ -47,4 +48,23 @@ pub async fn router(
         pages = pages.merge(identity::dev_router(identity_state.clone()));
     }
     Ok(pages.layer(identity::layer(identity_state)))
+}
+
+/// How often a node deletes sessions past their idle or absolute expiry.
+const SWEEP_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes expired sessions now and then (an expired one is already refused and deleted when it
+/// is presented; this removes those nobody comes back with). Safe on several nodes at once.
+fn sweep_expired_sessions(identity: Identity) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_SESSIONS_EVERY);
+        loop {
+            tick.tick().await;
+            match identity.delete_expired_sessions().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
+                Err(e) => tracing::warn!(error = %e, "cannot delete expired sessions"),
+            }
+        }
+    });
 }
