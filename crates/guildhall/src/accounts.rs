@@ -17,23 +17,25 @@ use store::{Councils, Store};
 use crate::configuration::Settings;
 use crate::vehicle_check::{self, VehicleCheckState};
 
-/// Every page route, wrapped in the identity layer. `public_url` is the origin citizens use
-/// (cookies are `Secure` unless it is plain-HTTP localhost; passkeys are bound to its host).
+/// The identity brick for `public_url`, the origin citizens use (cookies are `Secure` unless it
+/// is plain-HTTP localhost), sending sign-in codes through `[notify] smtp_url` when set.
+pub fn identity(settings: &Settings, store: Store, public_url: &str) -> anyhow::Result<Identity> {
+    let identity = Identity::new(store, IdentityConfig::new(public_url));
+    let Some(url) = &settings.notify.smtp_url else { return Ok(identity) };
+    let smtp = SmtpEmailSender::new(url, &settings.notify.email_from)
+        .with_context(|| format!("invalid notify.smtp_url {url:?} for sign-in emails"))?;
+    Ok(identity.with_email_sender(Arc::new(smtp)))
+}
+
+/// Every page route, wrapped in the identity layer.
 pub async fn router(
     settings: &Settings,
     store: Store,
+    identity: Identity,
     notify: notifications::Notify,
     payments: payments::Payments,
-    public_url: &str,
 ) -> anyhow::Result<Router> {
     let web_state = crate::pages::web_state(settings, Councils::new(store.clone())).await?;
-    let mut identity = Identity::new(store.clone(), IdentityConfig::new(public_url));
-    if let Some(url) = &settings.notify.smtp_url {
-        let smtp = SmtpEmailSender::new(url, &settings.notify.email_from)
-            .with_context(|| format!("invalid notify.smtp_url {url:?} for sign-in emails"))?;
-        identity = identity.with_email_sender(Arc::new(smtp));
-    }
-    sweep_expired_sessions(identity.clone());
     let identity_state = IdentityState::new(identity, web_state.clone());
     let consent = Consent::new(store.clone(), Registers::new(store.clone()));
     let vehicle =
@@ -55,7 +57,7 @@ const SWEEP_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs
 
 /// Deletes expired sessions now and then (an expired one is already refused and deleted when it
 /// is presented; this removes those nobody comes back with). Safe on several nodes at once.
-fn sweep_expired_sessions(identity: Identity) {
+pub fn sweep_expired_sessions(identity: Identity) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_SESSIONS_EVERY);
         loop {
@@ -66,5 +68,5 @@ fn sweep_expired_sessions(identity: Identity) {
                 Err(e) => tracing::warn!(error = %e, "cannot delete expired sessions"),
             }
         }
-    });
+    })
 }

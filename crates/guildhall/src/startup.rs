@@ -24,6 +24,9 @@ pub struct Application {
     router: Router,
     store: Store,
     notify_worker: notifications::Worker,
+    /// The background tasks of the other bricks (payment webhooks and expiry, session sweeping),
+    /// stopped with the server.
+    housekeeping: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Connects to the database and runs every brick's migrations, in order.
@@ -53,9 +56,16 @@ impl Application {
         let address = listener.local_addr()?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://localhost:{}", address.port()));
         let notify = crate::notify::brick(&settings.notify, store.clone());
-        let router = router(&settings, store.clone(), notify.clone(), &public_url).await?;
+        let payments = payments::Payments::new(store.clone());
+        let identity = crate::accounts::identity(&settings, store.clone(), &public_url)?;
+        let router =
+            router(&settings, store.clone(), notify.clone(), payments.clone(), identity.clone(), &public_url).await?;
         let notify_worker = crate::notify::worker(&settings.notify, notify)?;
-        Ok(Application { address, listener, router, store, notify_worker })
+        let housekeeping = vec![
+            crate::pay::spawn_housekeeping(payments, Councils::new(store.clone())),
+            crate::accounts::sweep_expired_sessions(identity),
+        ];
+        Ok(Application { address, listener, router, store, notify_worker, housekeeping })
     }
 
     /// The port actually bound.
@@ -76,6 +86,9 @@ impl Application {
             .await
             .context("the HTTP server failed")?;
         self.notify_worker.stop().await;
+        for task in self.housekeeping {
+            task.abort();
+        }
         tracing::info!("shut down");
         self.store.close().await;
         Ok(())
@@ -87,6 +100,8 @@ pub async fn router(
     settings: &Settings,
     store: Store,
     notify: notifications::Notify,
+    payments: payments::Payments,
+    identity: identity::Identity,
     public_url: &str,
 ) -> anyhow::Result<Router> {
     let registers = Registers::new(store.clone());
@@ -100,14 +115,12 @@ pub async fn router(
     openapi.merge(lookups_openapi);
     let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify.clone());
     openapi.merge(notify_openapi);
-    let payments = payments::Payments::new(store.clone());
     let (pay_routes, pay_openapi) = crate::pay::routes(payments.clone(), public_url);
     openapi.merge(pay_openapi);
-    crate::pay::spawn_housekeeping(payments.clone(), Councils::new(store.clone()));
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
-    let pages = crate::accounts::router(settings, store.clone(), notify.clone(), payments, public_url).await?;
+    let pages = crate::accounts::router(settings, store.clone(), identity, notify.clone(), payments).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     Ok(api
         .merge(lookups)
