@@ -11,4 +11,4 @@ if ! psql "${BENCH_POSTGIS_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -t
   $sudo_cmd apt-get install -y postgresql-15-postgis-3
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/guildhall-target}"
-cargo run --release -p areas --example bench
+cargo run --release -p areas --example bench_point_lookup
