@@ -36,6 +36,43 @@ impl std::fmt::Display for CouncilSlug {
     }
 }
 
+/// The first path segments the instance itself serves at its root (APIs, look-ups, assets,
+/// operations, sign-in call-backs, and words kept for platforms to come). A council reached at
+/// `/{slug}/` cannot take one of them.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "account",
+    "accounts",
+    "addresses",
+    "admin",
+    "api",
+    "area",
+    "areas",
+    "assets",
+    "code",
+    "councils",
+    "demo",
+    "dev",
+    "healthz",
+    "metrics",
+    "oidc",
+    "open311",
+    "pay",
+    "point",
+    "postcode",
+    "postcodes",
+    "proof",
+    "readyz",
+    "registers",
+    "services",
+    "sign-in",
+    "sign-out",
+    "staff",
+    "static",
+    "v1",
+    "v2",
+    "v3",
+];
+
 /// A council (tenant).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Council {
@@ -59,8 +96,12 @@ impl Councils {
         Councils { store }
     }
 
-    /// Creates a council; its slug must be new.
+    /// Creates a council; its slug must be new and must not be one of the instance's own route
+    /// words ([`RESERVED_SLUGS`]), or the council's pages at `/{slug}/` would be shadowed.
     pub async fn create(&self, slug: &CouncilSlug, name: &str) -> Result<Council, StoreError> {
+        if RESERVED_SLUGS.contains(&slug.as_str()) {
+            return Err(StoreError::ReservedSlug(slug.to_string()));
+        }
         let name = name.trim();
         if self.by_slug(slug).await.is_ok() {
             return Err(StoreError::DuplicateCouncil(slug.to_string()));

@@ -40,6 +40,9 @@ pub enum StoreError {
     /// A council slug is not lower-case letters, digits and hyphens.
     #[error("invalid council slug {0:?}: use 1-63 lower-case letters, digits and hyphens")]
     InvalidSlug(String),
+    /// The slug is one of the instance's own route words.
+    #[error("council slug {0:?} is a word the instance uses in its own addresses; choose another")]
+    ReservedSlug(String),
     /// A council with that slug already exists.
     #[error("a council with slug {0:?} already exists")]
     DuplicateCouncil(String),

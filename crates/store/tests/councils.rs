@@ -22,3 +22,17 @@ async fn councils_are_created_found_listed_and_slugs_stay_unique_on_every_store(
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_council_cannot_take_a_route_word_of_the_instance_as_its_slug() {
+    let t = testing::sqlite().await;
+    let councils = Councils::new(t.store.clone());
+    for word in ["registers", "v2", "open311", "addresses", "staff"] {
+        let slug = CouncilSlug::parse(word).unwrap();
+        let err = councils.create(&slug, "Shadowed").await.unwrap_err();
+        assert!(matches!(err, StoreError::ReservedSlug(_)), "{word}: {err}");
+        assert!(councils.by_slug(&slug).await.is_err(), "{word} was stored");
+    }
+    councils.create(&CouncilSlug::parse("registerside").unwrap(), "Registerside").await.unwrap();
+    t.cleanup().await;
+}
