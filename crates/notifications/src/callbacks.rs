@@ -102,6 +102,7 @@ impl Notify {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let turn = self.write_turn().await;
         let rows = sqlx::query(&format!(
             "UPDATE notify_callbacks SET attempts = attempts + 1, due_at = $1 WHERE seq IN (SELECT seq FROM \
              notify_callbacks WHERE delivered_at IS NULL AND failed_at IS NULL AND due_at <= $2 ORDER BY seq \
@@ -112,6 +113,7 @@ impl Notify {
         .bind(config.batch)
         .fetch_all(self.store().pool())
         .await?;
+        drop(turn);
         let claimed = rows.len();
         for row in rows {
             let seq: i64 = row.try_get("seq")?;
@@ -120,6 +122,7 @@ impl Notify {
             let attempts: i64 = row.try_get("attempts")?;
             let outcome = self.post_callback(client, &service_id, &notification_id).await;
             let pool = self.store().pool();
+            let _turn = self.write_turn().await;
             match outcome {
                 Ok(()) => {
                     sqlx::query("UPDATE notify_callbacks SET delivered_at = $1 WHERE seq = $2")

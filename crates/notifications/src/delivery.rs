@@ -17,6 +17,7 @@ use store::{Backend, CouncilId, Store};
 
 use crate::error::Result;
 use crate::notify::{Notify, notification_from_row, timestamp, timestamp_in};
+use crate::outbox::param;
 use crate::template::TemplateType;
 
 /// A boxed future, so providers can be trait objects.
@@ -351,8 +352,10 @@ impl Notify {
              personalisation, status, template_id, template_version, subject, body, html, fragments, postage, \
              created_at, sent_at, completed_at, provider, attempts"
         );
+        let turn = self.write_turn().await;
         let rows =
             sqlx::query(&sql).bind(&lease_until).bind(&now).bind(config.batch).fetch_all(self.store().pool()).await?;
+        drop(turn);
         let claimed = rows.len();
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows {
@@ -368,74 +371,145 @@ impl Notify {
                 html: n.html,
             };
             let providers = providers.clone();
-            let notify = self.clone();
-            let config = config.clone();
-            tasks.spawn(async move { notify.deliver_one(&providers, &config, message, attempts).await });
+            tasks.spawn(async move {
+                let handed_off = timestamp();
+                let result = providers.send(&message).await;
+                Delivery { notification_id: message.notification_id, attempts, handed_off, result }
+            });
         }
+        let mut deliveries = Vec::with_capacity(claimed);
         while let Some(done) = tasks.join_next().await {
             match done {
-                Ok(Err(e)) => tracing::warn!(error = %e, "recording a delivery failed"),
+                Ok(d) => deliveries.push(d),
+                // The claim is a lease: a notification whose task died is claimed again later.
                 Err(e) => tracing::warn!(error = %e, "a delivery task panicked"),
-                Ok(Ok(())) => {}
             }
         }
+        // One transaction records the whole batch's results (one commit, not one per message):
+        // every hand-off in one UPDATE, failures one by one (they are few).
+        let _turn = self.write_turn().await;
+        let mut tx = self.store().pool().begin().await?;
+        let handed: Vec<&Delivery> = deliveries.iter().filter(|d| d.result.is_ok()).collect();
+        for chunk in handed.chunks(RECORDS_PER_STATEMENT) {
+            record_hand_offs(&mut tx, self.store().backend(), chunk).await?;
+        }
+        for d in deliveries.iter().filter(|d| d.result.is_err()) {
+            self.record_delivery(&mut tx, config, d).await?;
+        }
+        tx.commit().await?;
         Ok(claimed)
     }
 
-    async fn deliver_one(
+    async fn record_delivery(
         &self,
-        providers: &Providers,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         config: &WorkerConfig,
-        message: Outgoing,
-        attempts: i64,
+        d: &Delivery,
     ) -> Result<()> {
-        let pool = self.store().pool();
-        match providers.send(&message).await {
-            Ok((provider, outcome)) => {
-                let now = timestamp();
-                let (status, completed) = match outcome {
-                    SendOutcome::Delivered => ("delivered", Some(now.clone())),
-                    SendOutcome::Sent => ("sending", None),
-                };
-                let mut tx = pool.begin().await?;
-                sqlx::query(
-                    "UPDATE notify_notifications SET status = $1, sent_at = $2, completed_at = $3, provider = $4 \
-                     WHERE id = $5",
-                )
-                .bind(status)
-                .bind(&now)
-                .bind(completed)
-                .bind(provider)
-                .bind(&message.notification_id)
-                .execute(&mut *tx)
-                .await?;
-                Notify::queue_callback(&mut *tx, &message.notification_id, status).await?;
-                tx.commit().await?;
-            }
+        match &d.result {
+            Ok(_) => {}
             Err(failures) => {
                 let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
-                tracing::warn!(notification = %message.notification_id, attempts, failures = ?reasons, "every provider failed");
-                if attempts >= config.max_attempts {
-                    let mut tx = pool.begin().await?;
+                tracing::warn!(notification = %d.notification_id, attempts = d.attempts, failures = ?reasons, "every provider failed");
+                if d.attempts >= config.max_attempts {
                     sqlx::query(
                         "UPDATE notify_notifications SET status = 'technical-failure', completed_at = $1 WHERE id = $2",
                     )
                     .bind(timestamp())
-                    .bind(&message.notification_id)
-                    .execute(&mut *tx)
+                    .bind(&d.notification_id)
+                    .execute(&mut **tx)
                     .await?;
-                    Notify::queue_callback(&mut *tx, &message.notification_id, "technical-failure").await?;
-                    tx.commit().await?;
+                    Notify::queue_callback(&mut **tx, &d.notification_id, "technical-failure").await?;
                 } else {
-                    let backoff = config.retry_after.as_secs_f64() * 2f64.powi((attempts - 1).clamp(0, 20) as i32);
+                    let backoff = config.retry_after.as_secs_f64() * 2f64.powi((d.attempts - 1).clamp(0, 20) as i32);
                     sqlx::query("UPDATE notify_notifications SET status = 'created', due_at = $1 WHERE id = $2")
                         .bind(timestamp_in(backoff.ceil() as i64))
-                        .bind(&message.notification_id)
-                        .execute(pool)
+                        .bind(&d.notification_id)
+                        .execute(&mut **tx)
                         .await?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Hand-offs recorded by one statement (5 values each, under every bound-parameter limit).
+const RECORDS_PER_STATEMENT: usize = 500;
+
+/// Records successful hand-offs (status, when, which provider) with one UPDATE … FROM (VALUES …),
+/// then queues the delivery-status callbacks of those that reached a final status.
+async fn record_hand_offs(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    handed: &[&Delivery],
+) -> Result<()> {
+    if handed.is_empty() {
+        return Ok(());
+    }
+    let now = timestamp();
+    let positional = backend == Backend::Sqlite;
+    let mut values = String::new();
+    let mut finals = String::new();
+    for i in 0..handed.len() {
+        let p = i * 5;
+        values.push_str(if i == 0 { "(" } else { ", (" });
+        for c in 1..=5 {
+            let sep = if c == 1 { "" } else { ", " };
+            values.push_str(&format!("{sep}CAST({} AS TEXT)", param(positional, p + c)));
+        }
+        values.push(')');
+    }
+    let sql = format!(
+        "UPDATE notify_notifications SET status = v.column2, sent_at = v.column3, completed_at = v.column4, \
+         provider = v.column5 FROM (VALUES {values}) AS v WHERE notify_notifications.id = v.column1"
+    );
+    let mut query = sqlx::query(&sql);
+    let mut final_ids = Vec::new();
+    for d in handed {
+        // Only successful hand-offs are passed here, so every row of VALUES gets its five values.
+        let Ok((provider, outcome)) = &d.result else { continue };
+        let (status, completed) = match outcome {
+            SendOutcome::Delivered => ("delivered", Some(now.clone())),
+            SendOutcome::Sent => ("sending", None),
+        };
+        if crate::callbacks::FINAL_STATUSES.contains(&status) {
+            final_ids.push(d.notification_id.as_str());
+        }
+        // sent_at is when the notification was handed to the provider.
+        query = query
+            .bind(d.notification_id.as_str())
+            .bind(status)
+            .bind(d.handed_off.as_str())
+            .bind(completed)
+            .bind(provider.as_str());
+    }
+    query.execute(&mut **tx).await?;
+    if !final_ids.is_empty() {
+        for i in 0..final_ids.len() {
+            finals.push_str(&format!("{}{}", if i == 0 { "" } else { ", " }, param(positional, i + 3)));
+        }
+        let sql = format!(
+            "INSERT INTO notify_callbacks (council_id, service_id, notification_id, status, due_at, created_at) \
+             SELECT s.council_id, s.service_id, n.id, n.status, {}, {} FROM notify_callback_settings s \
+             JOIN notify_notifications n ON n.service_id = s.service_id WHERE n.id IN ({finals})",
+            param(positional, 1),
+            param(positional, 2)
+        );
+        let mut query = sqlx::query(&sql).bind(now.as_str()).bind(now.as_str());
+        for id in final_ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// One claimed notification after its provider chain ran.
+struct Delivery {
+    notification_id: String,
+    attempts: i64,
+    /// When it was handed to the first provider.
+    handed_off: String,
+    result: std::result::Result<(String, SendOutcome), Vec<ProviderError>>,
 }

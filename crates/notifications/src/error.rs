@@ -39,6 +39,12 @@ pub enum NotifyError {
     /// A query failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The group-commit writer task is not running (its runtime shut down).
+    #[error("the notification writer has stopped")]
+    WriterStopped,
+    /// The transaction a request's notification was batched into failed; nothing of it was stored.
+    #[error("committing the batch failed: {0}")]
+    BatchFailed(String),
     /// Stored JSON could not be read back.
     #[error("stored JSON is corrupt: {0}")]
     Json(#[from] serde_json::Error),
@@ -54,7 +60,11 @@ impl NotifyError {
             NotifyError::NotFound | NotifyError::UnknownService(_) => (404, "NoResultFound"),
             NotifyError::RateLimit(_) => (429, "RateLimitError"),
             NotifyError::TooManyRequests(_) => (429, "TooManyRequestsError"),
-            NotifyError::Store(_) | NotifyError::Database(_) | NotifyError::Json(_) => (500, "Exception"),
+            NotifyError::Store(_)
+            | NotifyError::Database(_)
+            | NotifyError::Json(_)
+            | NotifyError::WriterStopped
+            | NotifyError::BatchFailed(_) => (500, "Exception"),
         }
     }
 }

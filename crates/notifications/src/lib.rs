@@ -11,12 +11,14 @@
 #[cfg(feature = "http")]
 pub mod api;
 pub mod auth;
+mod cache;
 mod callbacks;
 pub mod delivery;
 mod error;
 mod inbound;
 mod limits;
 mod notify;
+mod outbox;
 #[cfg(feature = "pages")]
 pub mod pages;
 #[cfg(feature = "smtp")]

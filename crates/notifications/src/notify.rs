@@ -10,8 +10,10 @@ use store::{CouncilId, Store};
 use uuid::Uuid;
 
 use crate::auth::{self, AuthFailure, KeyType};
+use crate::cache::{ApiKey, Cache, ServiceKeys};
 use crate::error::{NotifyError, Result};
 use crate::limits::RateLimits;
+use crate::outbox::{GroupWriter, NewRow};
 use crate::template::{self, Personalisation, TemplateType};
 use crate::validate;
 
@@ -41,6 +43,13 @@ pub struct Notify {
     limits: RateLimits,
     /// Wakes this process's workers as soon as a notification is committed.
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// The group-commit writer, started on the first send (see `outbox`).
+    writer: Arc<std::sync::Mutex<Option<GroupWriter>>>,
+    /// On SQLite, this process's writers of the outbox take turns here rather than in SQLite's
+    /// busy handler, which sleeps for milliseconds between tries and so caps throughput.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// Services' keys and current templates read in the last two seconds (see `cache`).
+    cache: Cache,
 }
 
 /// Who is calling: the service and key a bearer token was verified against.
@@ -370,13 +379,54 @@ impl Notify {
 
     /// The brick with instance settings.
     pub fn with_config(store: Store, config: NotifyConfig) -> Notify {
-        Notify { store, config, limits: RateLimits::default(), wake: Arc::new(tokio::sync::Notify::new()) }
+        Notify {
+            store,
+            config,
+            limits: RateLimits::default(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            writer: Arc::new(std::sync::Mutex::new(None)),
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            cache: Cache::default(),
+        }
     }
 
     /// The same brick with other rate limits (Notify's defaults otherwise: see [`RateLimits`]).
     pub fn with_rate_limits(mut self, limits: RateLimits) -> Notify {
         self.limits = limits;
+        // The writer charges the limits, so this brick needs its own.
+        self.writer = Arc::new(std::sync::Mutex::new(None));
         self
+    }
+
+    /// A copy for the writer task that does not keep the writer itself alive.
+    fn clone_for_writer(&self) -> Notify {
+        Notify { writer: Arc::new(std::sync::Mutex::new(None)), ..self.clone() }
+    }
+
+    /// Waits for this process's turn to write the outbox on SQLite (nothing to wait for on
+    /// PostgreSQL, whose row locks let writers overlap).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.store.backend() {
+            store::Backend::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            store::Backend::Postgres => None,
+        }
+    }
+
+    /// Commits notification rows through this brick's group-commit writer (one request's rows all
+    /// or none), starting the writer on the current runtime if it is not running.
+    pub(crate) async fn commit_rows(&self, rows: Vec<NewRow>) -> Result<()> {
+        let writer = {
+            let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(w) if !w.is_closed() => w.clone(),
+                _ => {
+                    let w = GroupWriter::spawn(self.clone_for_writer());
+                    *slot = Some(w.clone());
+                    w
+                }
+            }
+        };
+        writer.commit(rows).await
     }
 
     /// The rate limits in force.
@@ -461,6 +511,7 @@ impl Notify {
         if done.rows_affected() == 0 {
             return Err(NotifyError::InvalidArgument("no such live API key".to_string()));
         }
+        self.cache.forget_service(service);
         Ok(())
     }
 
@@ -531,47 +582,61 @@ impl Notify {
         .await?;
         insert_version(&mut tx, template_id, council, version, name.trim(), subject, body, &now).await?;
         tx.commit().await?;
+        self.cache.forget_template(template_id);
         Ok(version)
     }
 
     /// Verifies an `Authorization` header value exactly as Notify does and says who is calling.
+    /// The service's keys come from the short cache; a token signed with none of the cached keys
+    /// is checked again against the database before it is refused (the key may be new).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller> {
         let token = auth::bearer_token(authorization)?;
         let parsed = auth::parse_token(token)?;
         let service_id = Uuid::parse_str(&parsed.issuer).map_err(|_| AuthFailure::BadServiceId)?.to_string();
+        if let Some(cached) = self.cache.service(&service_id) {
+            match verify(&parsed, &service_id, &cached) {
+                Err(NotifyError::Auth(AuthFailure::KeyNotFound)) => {}
+                verdict => return verdict,
+            }
+        }
+        let service = self.service_keys(&service_id).await?;
+        verify(&parsed, &service_id, &service)
+    }
+
+    /// Reads a service and its keys from the database and caches them.
+    async fn service_keys(&self, service_id: &str) -> Result<Arc<ServiceKeys>> {
         let service = sqlx::query("SELECT council_id, name FROM notify_services WHERE id = $1")
-            .bind(&service_id)
+            .bind(service_id)
             .fetch_optional(self.store.pool())
             .await?
             .ok_or(AuthFailure::UnknownService)?;
-        let keys = sqlx::query("SELECT id, key_type, secret, revoked_at FROM notify_api_keys WHERE service_id = $1")
-            .bind(&service_id)
+        let rows = sqlx::query("SELECT id, key_type, secret, revoked_at FROM notify_api_keys WHERE service_id = $1")
+            .bind(service_id)
             .fetch_all(self.store.pool())
             .await?;
-        if keys.is_empty() {
-            return Err(AuthFailure::NoKeys.into());
-        }
-        for key in &keys {
-            let secret: String = key.try_get("secret")?;
-            if !parsed.signed_with(&secret) {
-                continue;
-            }
-            if !parsed.fresh_at(auth::now_seconds()) {
-                return Err(AuthFailure::Clock.into());
-            }
-            if key.try_get::<Option<String>, _>("revoked_at")?.is_some() {
-                return Err(AuthFailure::Revoked.into());
-            }
+        let mut keys = Vec::with_capacity(rows.len());
+        for key in &rows {
             let key_type: String = key.try_get("key_type")?;
-            return Ok(Caller {
-                service_id,
-                council_id: CouncilId(service.try_get(0)?),
-                service_name: service.try_get(1)?,
-                key_id: key.try_get("id")?,
+            keys.push(ApiKey {
+                id: key.try_get("id")?,
                 key_type: KeyType::parse(&key_type).unwrap_or(KeyType::Live),
+                secret: key.try_get("secret")?,
+                revoked: key.try_get::<Option<String>, _>("revoked_at")?.is_some(),
             });
         }
-        Err(AuthFailure::KeyNotFound.into())
+        let service = Arc::new(ServiceKeys { council_id: service.try_get(0)?, name: service.try_get(1)?, keys });
+        self.cache.keep_service(service_id, service.clone());
+        Ok(service)
+    }
+
+    /// The current version of a template for sending: from the short cache, else the database.
+    async fn current_template(&self, service_id: &str, template_id: Uuid) -> Result<Template> {
+        if let Some(t) = self.cache.template(service_id, template_id) {
+            return Ok(t);
+        }
+        let t = self.template(service_id, template_id, None).await?;
+        self.cache.keep_template(service_id, template_id, t.clone());
+        Ok(t)
     }
 
     /// The current version of a template of the service, or a given version.
@@ -627,7 +692,7 @@ impl Notify {
     /// returned notification is durable. Test keys (and Notify's simulated recipients) get their
     /// final status at once and are never handed to a provider.
     pub async fn send(&self, caller: &Caller, request: SendRequest) -> Result<Notification> {
-        let template = match self.template(&caller.service_id, request.template_id, None).await {
+        let template = match self.current_template(&caller.service_id, request.template_id).await {
             Ok(t) => t,
             Err(NotifyError::NotFound) => return Err(NotifyError::BadRequest("Template not found".to_string())),
             Err(e) => return Err(e),
@@ -667,7 +732,6 @@ impl Notify {
             postage = Some("second".to_string());
         }
         let preview = render(template, &request.personalisation)?;
-        self.charge_rate_limits(caller).await?;
         let id = Uuid::new_v4().to_string();
         let now = timestamp();
         let simulated = simulated_status(caller.key_type, request.notification_type, &recipient);
@@ -676,44 +740,34 @@ impl Notify {
             None => ("created", None, None, None),
         };
         let personalisation = Value::Object(request.personalisation.clone()).to_string();
-        sqlx::query(
-            "INSERT INTO notify_notifications (id, council_id, service_id, api_key_id, key_type, notification_type, \
-             template_id, template_version, recipient, personalisation, reference, status, subject, body, html, \
-             fragments, postage, created_at, sent_at, completed_at, provider, due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-        )
-        .bind(&id)
-        .bind(caller.council_id.0)
-        .bind(&caller.service_id)
-        .bind(&caller.key_id)
-        .bind(caller.key_type.as_str())
-        .bind(request.notification_type.as_str())
-        .bind(&preview.template.id)
-        .bind(preview.template.version)
-        .bind(&recipient)
-        .bind(&personalisation)
-        .bind(request.reference.clone())
-        .bind(status)
-        .bind(preview.subject.clone())
-        .bind(&preview.body)
-        .bind(preview.html.clone())
-        .bind(preview.fragments as i64)
-        .bind(postage.clone())
-        .bind(&now)
-        .bind(sent_at.clone())
-        .bind(completed_at.clone())
-        .bind(provider.clone())
-        .bind(&now)
-        .execute(self.store.pool())
+        // Rate limits are charged and the row inserted in the writer's transaction; it answers
+        // only after the commit (and a simulated final status queues its callback in it too).
+        self.commit_rows(vec![NewRow {
+            id: id.clone(),
+            council_id: caller.council_id,
+            service_id: caller.service_id.clone(),
+            key_id: caller.key_id.clone(),
+            key_type: caller.key_type,
+            notification_type: request.notification_type.as_str(),
+            template_id: preview.template.id.clone(),
+            template_version: preview.template.version,
+            recipient: recipient.clone(),
+            personalisation,
+            reference: request.reference.clone(),
+            status,
+            subject: preview.subject.clone(),
+            body: preview.body.clone(),
+            html: preview.html.clone(),
+            fragments: preview.fragments as i64,
+            postage: postage.clone(),
+            created_at: now.clone(),
+            sent_at: sent_at.clone(),
+            completed_at: completed_at.clone(),
+            provider: provider.clone(),
+            due_at: now.clone(),
+            callback: simulated,
+        }])
         .await?;
-        match simulated {
-            None => self.wake.notify_waiters(),
-            Some(status) => {
-                // A simulated final status is still worth a callback, as in Notify.
-                Notify::queue_callback(self.store.pool(), &id, status).await?;
-                self.wake.notify_waiters();
-            }
-        }
         Ok(Notification {
             id,
             service_id: caller.service_id.clone(),
@@ -905,4 +959,30 @@ fn render(template: Template, values: &Map<String, Value>) -> Result<Preview> {
         TemplateType::Letter => (template::substitute(&template.body, &p, true), None, 0),
     };
     Ok(Preview { template, body, subject, html, fragments })
+}
+
+/// Checks a parsed token against a service's keys exactly as Notify does.
+fn verify(parsed: &auth::UnverifiedToken, service_id: &str, service: &ServiceKeys) -> Result<Caller> {
+    if service.keys.is_empty() {
+        return Err(AuthFailure::NoKeys.into());
+    }
+    for key in &service.keys {
+        if !parsed.signed_with(&key.secret) {
+            continue;
+        }
+        if !parsed.fresh_at(auth::now_seconds()) {
+            return Err(AuthFailure::Clock.into());
+        }
+        if key.revoked {
+            return Err(AuthFailure::Revoked.into());
+        }
+        return Ok(Caller {
+            service_id: service_id.to_string(),
+            council_id: CouncilId(service.council_id),
+            service_name: service.name.clone(),
+            key_id: key.id.clone(),
+            key_type: key.key_type,
+        });
+    }
+    Err(AuthFailure::KeyNotFound.into())
 }
