@@ -17,7 +17,7 @@ use store::{Backend, CouncilId, Store};
 
 use crate::error::Result;
 use crate::notify::{Notify, notification_from_row, timestamp, timestamp_in};
-use crate::outbox::param;
+use crate::outbox::{param, statement_chunks};
 use crate::template::TemplateType;
 
 /// A boxed future, so providers can be trait objects.
@@ -390,7 +390,7 @@ impl Notify {
         let _turn = self.write_turn().await;
         let mut tx = self.store().pool().begin().await?;
         let handed: Vec<&Delivery> = deliveries.iter().filter(|d| d.result.is_ok()).collect();
-        for chunk in handed.chunks(RECORDS_PER_STATEMENT) {
+        for chunk in statement_chunks(&handed, RECORDS_PER_STATEMENT) {
             record_hand_offs(&mut tx, self.store().backend(), chunk).await?;
         }
         for d in deliveries.iter().filter(|d| d.result.is_err()) {
@@ -435,7 +435,7 @@ impl Notify {
 }
 
 /// Hand-offs recorded by one statement (5 values each, under every bound-parameter limit).
-const RECORDS_PER_STATEMENT: usize = 500;
+const RECORDS_PER_STATEMENT: usize = 512;
 
 /// Records successful hand-offs (status, when, which provider) with one UPDATE … FROM (VALUES …),
 /// then queues the delivery-status callbacks of those that reached a final status.

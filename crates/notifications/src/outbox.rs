@@ -18,10 +18,10 @@ use crate::auth::KeyType;
 use crate::error::{NotifyError, Result};
 use crate::limits::{RateLimits, key_type_label, now_ms, today};
 
-/// Most rows one transaction commits (and one multi-row INSERT at a time holds 200 of them, well
+/// Most rows one transaction commits (and one multi-row INSERT at a time holds up to 256 of them, well
 /// under SQLite's and PostgreSQL's bound-parameter limits).
 const MAX_BATCH: usize = 2000;
-const ROWS_PER_INSERT: usize = 200;
+const ROWS_PER_INSERT: usize = 256;
 
 /// A notification row ready to be committed, with who is charged for it.
 #[derive(Debug, Clone)]
@@ -129,7 +129,7 @@ async fn commit_batch(store: &Store, limits: RateLimits, batch: &[Pending]) -> R
     let accepted: Vec<&NewRow> =
         batch.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).flat_map(|(p, _)| p.rows.iter()).collect();
     let positional = store.backend() == store::Backend::Sqlite;
-    for chunk in accepted.chunks(ROWS_PER_INSERT) {
+    for chunk in statement_chunks(&accepted, ROWS_PER_INSERT) {
         insert_rows(&mut tx, chunk, positional).await?;
     }
     for row in &accepted {
@@ -297,6 +297,20 @@ async fn add_daily(
 
 const COLUMNS: usize = 22;
 
+/// Splits `items` into runs of `max`, then powers of two, so that a statement is prepared for a
+/// handful of lengths only and stays in the connection's statement cache.
+pub(crate) fn statement_chunks<T>(items: &[T], max: usize) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let take = if rest.len() >= max { max } else { 1 << rest.len().ilog2() };
+        let (head, tail) = rest.split_at(take);
+        chunks.push(head);
+        rest = tail;
+    }
+    chunks
+}
+
 /// The n-th bound parameter of a long statement: `?` on SQLite (positional; SQLite looks a named
 /// `$n` up by a linear scan for each value bound, quadratic in the number of rows), `$n` on PostgreSQL.
 pub(crate) fn param(positional: bool, n: usize) -> String {
@@ -348,4 +362,19 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn chunks_cover_every_item_in_order_with_few_distinct_lengths() {
+        let items: Vec<usize> = (0..1000).collect();
+        let chunks = statement_chunks(&items, 256);
+        let lengths: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(lengths, vec![256, 256, 256, 128, 64, 32, 8]);
+        assert_eq!(chunks.concat(), items);
+        assert!(statement_chunks::<u8>(&[], 256).is_empty());
+    }
 }
