@@ -19,8 +19,10 @@ mod model;
 pub mod pages;
 mod payments;
 pub mod provider;
+mod settlement_page;
 mod validate;
 pub mod webhooks;
+pub mod words;
 
 pub use card::{CardBrand, CardNumber};
 pub use error::PayError;
@@ -30,5 +32,5 @@ pub use model::{
     RefundStatus,
 };
 pub use payments::{CardSubmission, CreatePayment, PaymentSearch, Payments, RefundSearch, SearchPage, SubmitOutcome};
-pub use provider::{Authorisation, CardProvider, ProviderError, Sandbox, StripeProvider};
+pub use provider::{Authorisation, CardProvider, ProviderError, Sandbox, StripeProvider, THREE_DS_CARD};
 pub use validate::FieldError;

@@ -210,6 +210,9 @@ pub struct Payment {
     pub refunded_amount: i64,
     /// When it was created (`YYYY-MM-DDThh:mm:ss.sssZ`).
     pub created_at: String,
+    /// The card's issuer asked for a 3-D Secure challenge that the citizen has not answered
+    /// yet (the payment stays `started`, as Pay shows it, until they do).
+    pub challenge_pending: bool,
 }
 
 impl Payment {

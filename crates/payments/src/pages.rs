@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use serde::Serialize;
 use serde_json::json;
 use store::CouncilId;
 
@@ -22,6 +21,8 @@ use crate::card::CardNumber;
 use crate::error::PayError;
 use crate::model::{BillingAddress, Payment};
 use crate::payments::{CardSubmission, Payments, SubmitOutcome};
+use crate::settlement_page as settlement;
+use crate::words::{EN, Words, words};
 
 /// What the page handlers need: the brick and the web brick's councils and layout.
 #[derive(Clone)]
@@ -32,14 +33,19 @@ pub struct PagesState {
     pub web: web::WebState,
 }
 
-/// The hosted pages' router: `/{council}/pay/secure/{token}` and `/{council}/pay/card/{session}[/confirm|/cancel]`.
+/// The hosted pages' router: `/{council}/pay/secure/{token}`,
+/// `/{council}/pay/card/{session}[/confirm|/3ds|/cancel]`, and the staff settlement page
+/// `/{council}/staff/payments/settlement[.csv]?day=YYYY-MM-DD`.
 /// Needs `Extension<web::Visitor>` on every request (the identity layer puts it there).
 pub fn router(state: PagesState) -> Router {
     Router::new()
         .route("/{council}/pay/secure/{token}", get(start))
         .route("/{council}/pay/card/{session}", get(card_form).post(card_submit))
         .route("/{council}/pay/card/{session}/confirm", get(confirm_page).post(confirm_submit))
+        .route("/{council}/pay/card/{session}/3ds", get(challenge_page).post(challenge_submit))
         .route("/{council}/pay/card/{session}/cancel", post(cancel))
+        .route("/{council}/staff/payments/settlement", get(settlement::page))
+        .route("/{council}/staff/payments/settlement.csv", get(settlement::csv))
         .with_state(state)
 }
 
@@ -48,71 +54,97 @@ pub fn pounds(pence: i64) -> String {
     format!("£{}.{:02}", pence / 100, pence % 100)
 }
 
+const ERROR_SUMMARY: &str = r#"{% from "govuk/components/error-summary/macro.jinja" import govukErrorSummary %}
+{% if summary %}{{ govukErrorSummary({"titleText": t.problem, "errorList": summary}) }}{% endif %}"#;
+
 const CARD_FORM: &str = r#"{% from "govuk/components/input/macro.jinja" import govukInput %}
 {% from "govuk/components/button/macro.jinja" import govukButton %}
 {% from "govuk/components/error-message/macro.jinja" import govukErrorMessage %}
-<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">Enter card details</h1>
-<div class="govuk-inset-text"><p class="govuk-body">{{ description }}</p><p class="govuk-body govuk-!-font-weight-bold">Total amount: {{ amount }}</p></div>
-{% if declined %}<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">Your payment has not been taken</h2><div class="govuk-error-summary__body"><p class="govuk-body">{{ declined }}</p></div></div></div>{% endif %}
+<div class="govuk-grid-row" lang="{{ t.lang }}"><div class="govuk-grid-column-two-thirds">
+{{ error_summary | safe }}
+<h1 class="govuk-heading-l">{{ t.enter_card_details }}</h1>
+<div class="govuk-inset-text"><p class="govuk-body">{{ description }}</p><p class="govuk-body govuk-!-font-weight-bold">{{ t.total_amount }} {{ amount }}</p></div>
+{% if declined %}<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">{{ t.not_taken }}</h2><div class="govuk-error-summary__body"><p class="govuk-body">{{ declined }}</p></div></div></div>{% endif %}
 <form method="post" action="{{ action }}" novalidate>
 {{ csrf | safe }}
-{{ govukInput({"label": {"text": "Card number"}, "id": "card-number", "name": "card-number", "classes": "govuk-input--width-20", "inputmode": "numeric", "autocomplete": "cc-number", "spellcheck": false, "errorMessage": errors["card-number"]}) }}
-<div class="govuk-form-group{% if errors["expiry-month"] %} govuk-form-group--error{% endif %}"><fieldset class="govuk-fieldset" role="group" aria-describedby="expiry-hint"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Expiry date</legend>
-<div class="govuk-hint" id="expiry-hint">For example, 10/29</div>
+{{ govukInput({"label": {"text": t.card_number}, "id": "card-number", "name": "card-number", "classes": "govuk-input--width-20", "inputmode": "numeric", "autocomplete": "cc-number", "spellcheck": false, "errorMessage": errors["card-number"]}) }}
+<div class="govuk-form-group{% if errors["expiry-month"] %} govuk-form-group--error{% endif %}"><fieldset class="govuk-fieldset" role="group" aria-describedby="expiry-hint"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{{ t.expiry_date }}</legend>
+<div class="govuk-hint" id="expiry-hint">{{ t.expiry_hint }}</div>
 {% if errors["expiry-month"] %}{{ govukErrorMessage(errors["expiry-month"]) }}{% endif %}
 <div class="govuk-date-input">
-<div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Month"}, "id": "expiry-month", "name": "expiry-month", "value": form["expiry-month"], "classes": "govuk-input--width-2" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-month"}) }}</div>
-<div class="govuk-date-input__item">{{ govukInput({"label": {"text": "Year"}, "id": "expiry-year", "name": "expiry-year", "value": form["expiry-year"], "classes": "govuk-input--width-4" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-year"}) }}</div>
+<div class="govuk-date-input__item">{{ govukInput({"label": {"text": t.month}, "id": "expiry-month", "name": "expiry-month", "value": form["expiry-month"], "classes": "govuk-input--width-2" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-month"}) }}</div>
+<div class="govuk-date-input__item">{{ govukInput({"label": {"text": t.year}, "id": "expiry-year", "name": "expiry-year", "value": form["expiry-year"], "classes": "govuk-input--width-4" ~ (" govuk-input--error" if errors["expiry-month"] else ""), "inputmode": "numeric", "autocomplete": "cc-exp-year"}) }}</div>
 </div>
 </fieldset></div>
-{{ govukInput({"label": {"text": "Name on card"}, "id": "cardholder-name", "name": "cardholder-name", "value": form["cardholder-name"], "autocomplete": "cc-name", "spellcheck": false, "errorMessage": errors["cardholder-name"]}) }}
-{{ govukInput({"label": {"text": "Card security code"}, "hint": {"text": "The last 3 digits on the back of the card"}, "id": "cvc", "name": "cvc", "classes": "govuk-input--width-4", "inputmode": "numeric", "autocomplete": "cc-csc", "errorMessage": errors["cvc"]}) }}
-<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--m">Billing address</legend>
-{{ govukInput({"label": {"text": "Address line 1"}, "id": "address-line-1", "name": "address-line-1", "value": form["address-line-1"], "autocomplete": "billing address-line1", "errorMessage": errors["address-line-1"]}) }}
-{{ govukInput({"label": {"text": "Address line 2 (optional)"}, "id": "address-line-2", "name": "address-line-2", "value": form["address-line-2"], "autocomplete": "billing address-line2"}) }}
-{{ govukInput({"label": {"text": "Town or city"}, "id": "address-city", "name": "address-city", "value": form["address-city"], "classes": "govuk-!-width-two-thirds", "autocomplete": "billing address-level2", "errorMessage": errors["address-city"]}) }}
-{{ govukInput({"label": {"text": "Postcode"}, "id": "address-postcode", "name": "address-postcode", "value": form["address-postcode"], "classes": "govuk-input--width-10", "autocomplete": "billing postal-code", "errorMessage": errors["address-postcode"]}) }}
-{{ govukInput({"label": {"text": "Country or territory code"}, "hint": {"text": "For example, GB"}, "id": "address-country", "name": "address-country", "value": form["address-country"] or "GB", "classes": "govuk-input--width-4", "autocomplete": "billing country", "errorMessage": errors["address-country"]}) }}
+{{ govukInput({"label": {"text": t.name_on_card}, "id": "cardholder-name", "name": "cardholder-name", "value": form["cardholder-name"], "autocomplete": "cc-name", "spellcheck": false, "errorMessage": errors["cardholder-name"]}) }}
+{{ govukInput({"label": {"text": t.security_code}, "hint": {"text": t.security_code_hint}, "id": "cvc", "name": "cvc", "classes": "govuk-input--width-4", "inputmode": "numeric", "autocomplete": "cc-csc", "errorMessage": errors["cvc"]}) }}
+<fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--m">{{ t.billing_address }}</legend>
+{{ govukInput({"label": {"text": t.address_line_1}, "id": "address-line-1", "name": "address-line-1", "value": form["address-line-1"], "autocomplete": "billing address-line1", "errorMessage": errors["address-line-1"]}) }}
+{{ govukInput({"label": {"text": t.address_line_2}, "id": "address-line-2", "name": "address-line-2", "value": form["address-line-2"], "autocomplete": "billing address-line2"}) }}
+{{ govukInput({"label": {"text": t.town_or_city}, "id": "address-city", "name": "address-city", "value": form["address-city"], "classes": "govuk-!-width-two-thirds", "autocomplete": "billing address-level2", "errorMessage": errors["address-city"]}) }}
+{{ govukInput({"label": {"text": t.postcode}, "id": "address-postcode", "name": "address-postcode", "value": form["address-postcode"], "classes": "govuk-input--width-10", "autocomplete": "billing postal-code", "errorMessage": errors["address-postcode"]}) }}
+{{ govukInput({"label": {"text": t.country}, "hint": {"text": t.country_hint}, "id": "address-country", "name": "address-country", "value": form["address-country"] or "GB", "classes": "govuk-input--width-4", "autocomplete": "billing country", "errorMessage": errors["address-country"]}) }}
 </fieldset>
-{{ govukInput({"label": {"text": "Email (optional)"}, "hint": {"text": "We will send your payment confirmation here"}, "id": "email", "name": "email", "type": "email", "value": form["email"], "autocomplete": "email", "spellcheck": false, "errorMessage": errors["email"]}) }}
-{{ govukButton({"text": "Continue"}) }}
+{{ govukInput({"label": {"text": t.email}, "hint": {"text": t.email_hint}, "id": "email", "name": "email", "type": "email", "value": form["email"], "autocomplete": "email", "spellcheck": false, "errorMessage": errors["email"]}) }}
+{{ govukButton({"text": t.continue_button}) }}
 </form>
-<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": "Cancel payment", "classes": "govuk-button--secondary"}) }}</form>
+<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": t.cancel_payment, "classes": "govuk-button--secondary"}) }}</form>
 </div></div>"#;
 
 const CONFIRM: &str = r#"{% from "govuk/components/summary-list/macro.jinja" import govukSummaryList %}
 {% from "govuk/components/button/macro.jinja" import govukButton %}
-<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">Confirm your payment</h1>
+<div class="govuk-grid-row" lang="{{ t.lang }}"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">{{ t.confirm_heading }}</h1>
 {{ govukSummaryList({"rows": rows}) }}
-<form method="post" action="{{ action }}">{{ csrf | safe }}{{ govukButton({"text": "Confirm payment", "preventDoubleClick": true}) }}</form>
-<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": "Cancel payment", "classes": "govuk-button--secondary"}) }}</form>
+<form method="post" action="{{ action }}">{{ csrf | safe }}{{ govukButton({"text": t.confirm_button, "preventDoubleClick": true}) }}</form>
+<form method="post" action="{{ cancel_action }}">{{ csrf | safe }}{{ govukButton({"text": t.cancel_payment, "classes": "govuk-button--secondary"}) }}</form>
 </div></div>"#;
 
-const RESULT: &str = r#"<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+const CHALLENGE: &str = r#"{% from "govuk/components/button/macro.jinja" import govukButton %}
+<div class="govuk-grid-row" lang="{{ t.lang }}"><div class="govuk-grid-column-two-thirds">
+<h1 class="govuk-heading-l">{{ t.challenge_heading }}</h1>
+<p class="govuk-body">{{ t.challenge_text }}</p>
+<div class="govuk-inset-text"><p class="govuk-body">{{ description }}</p><p class="govuk-body govuk-!-font-weight-bold">{{ t.total_amount }} {{ amount }}</p></div>
+<p class="govuk-body">{{ t.challenge_sandbox }}</p>
+<form method="post" action="{{ action }}">{{ csrf | safe }}<input type="hidden" name="result" value="authenticated">{{ govukButton({"text": t.challenge_pass}) }}</form>
+<form method="post" action="{{ action }}">{{ csrf | safe }}<input type="hidden" name="result" value="failed">{{ govukButton({"text": t.challenge_fail, "classes": "govuk-button--warning"}) }}</form>
+</div></div>"#;
+
+const RESULT: &str = r#"<div class="govuk-grid-row" lang="{{ t.lang }}"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">{{ heading }}</h1>
 <p class="govuk-body">{{ message }}</p>
-<p class="govuk-body"><a class="govuk-link" href="{{ return_url }}">Go back to the service</a></p>
+<p class="govuk-body"><a class="govuk-link" href="{{ return_url }}">{{ t.go_back }}</a></p>
 </div></div>"#;
 
-/// Renders a page of the council, or the branded 500 page if rendering fails.
+/// Renders a page of the council in the payment's language, or the branded 500 page if
+/// rendering fails. Errors are summarised inside the content (so the summary's title is in
+/// that language too) and prefix the title.
 #[allow(clippy::too_many_arguments)]
 fn page(
     state: &PagesState,
     council: &web::Council,
     visitor: &web::Visitor,
     status: StatusCode,
+    t: &Words,
     title: &str,
-    errors: web::FormErrors,
+    errors: &web::FormErrors,
     template: (&str, &str),
-    context: impl Serialize,
+    context: serde_json::Value,
 ) -> Response {
-    let content = match web::render_fragment(template.0, template.1, context) {
+    let summary =
+        json!({"t": t, "summary": if errors.is_empty() { json!(null) } else { json!(errors.summary_items()) }});
+    let mut context = context;
+    context["t"] = json!(t);
+    let rendered = web::render_fragment("pay-errors", ERROR_SUMMARY, summary).and_then(|error_summary| {
+        context["error_summary"] = json!(error_summary);
+        web::render_fragment(template.0, template.1, &context)
+    });
+    let content = match rendered {
         Ok(c) => c,
         Err(e) => return state.web.server_error(Some(council), &e),
     };
-    let layout = state.web.layout(Some(council), title).signed_in(visitor.signed_in()).with_errors(errors);
+    let title = if errors.is_empty() { title.to_string() } else { format!("{}{title}", t.error_prefix) };
+    let layout = state.web.layout(Some(council), &title).signed_in(visitor.signed_in());
     match web::render(&web::Page { layout, content }) {
         Ok(html) => (status, html).into_response(),
         Err(e) => state.web.server_error(Some(council), &e),
@@ -120,26 +152,22 @@ fn page(
 }
 
 fn result_page(state: &PagesState, council: &web::Council, visitor: &web::Visitor, p: &Payment) -> Response {
+    let t = words(&p.language);
     let (heading, message) = match p.state {
-        PaymentState::Success | PaymentState::Capturable => {
-            ("Your payment was successful", "Your payment has been received.")
-        }
-        PaymentState::Error => (
-            "Sorry, we’re experiencing technical problems",
-            "No money has been taken from your account. Go back to the service to try again.",
-        ),
-        PaymentState::Cancelled => ("Your payment has been cancelled", "No money has been taken from your account."),
-        _ if p.failure == Some(crate::FailureCode::Expired) => (
-            "Your payment session has expired",
-            "No money has been taken from your account. Go back to the service to start again.",
-        ),
-        _ => ("Your payment has not been taken", "No money has been taken from your account."),
+        PaymentState::Success | PaymentState::Capturable => t.success,
+        PaymentState::Error => t.technical_problem,
+        PaymentState::Cancelled => t.cancelled,
+        _ if p.failure == Some(crate::FailureCode::Expired) => t.expired,
+        _ if p.failure == Some(crate::FailureCode::Rejected) => t.declined,
+        _ if p.failure == Some(crate::FailureCode::CancelledByUser) => t.cancelled,
+        _ => (t.not_taken, t.declined.1),
     };
     let context = json!({"heading": heading, "message": message, "return_url": p.return_url});
-    page(state, council, visitor, StatusCode::OK, heading, web::FormErrors::new(), ("pay-result", RESULT), context)
+    let errors = web::FormErrors::new();
+    page(state, council, visitor, StatusCode::OK, t, heading, &errors, ("pay-result", RESULT), context)
 }
 
-async fn council_of(state: &PagesState, slug: &str) -> Result<(web::Council, CouncilId), Response> {
+pub(crate) async fn council_of(state: &PagesState, slug: &str) -> Result<(web::Council, CouncilId), Response> {
     let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
     match state.payments.council_id(slug).await {
         Ok(id) => Ok((council, id)),
@@ -150,19 +178,10 @@ async fn council_of(state: &PagesState, slug: &str) -> Result<(web::Council, Cou
 fn journey_error(state: &PagesState, council: &web::Council, visitor: &web::Visitor, e: PayError) -> Response {
     match e {
         PayError::LinkUsed => {
-            let context = json!({"heading": "This payment link has already been used or has expired",
-                "message": "Go back to the service to start your payment again.", "return_url": format!("/{}/", council.slug)});
+            let (heading, message) = EN.link_used;
+            let context = json!({"heading": heading, "message": message, "return_url": format!("/{}/", council.slug)});
             let errors = web::FormErrors::new();
-            page(
-                state,
-                council,
-                visitor,
-                StatusCode::NOT_FOUND,
-                "Payment link not valid",
-                errors,
-                ("pay-used", RESULT),
-                context,
-            )
+            page(state, council, visitor, StatusCode::NOT_FOUND, &EN, heading, &errors, ("pay-used", RESULT), context)
         }
         other => state.web.server_error(Some(council), &other),
     }
@@ -221,14 +240,14 @@ fn card_page(
     declined: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let by_field = errors.by_field();
+    let t = words(&p.language);
     let context = json!({
-        "description": p.description, "amount": pounds(p.amount), "declined": declined,
+        "description": p.description, "amount": pounds(p.amount), "declined": declined.map(|m| t.decline(&m)),
         "action": format!("/{}/pay/card/{session}", council.slug),
         "cancel_action": format!("/{}/pay/card/{session}/cancel", council.slug),
-        "csrf": visitor.csrf_input(), "form": form, "errors": by_field,
+        "csrf": visitor.csrf_input(), "form": form, "errors": errors.by_field(),
     });
-    page(state, council, visitor, status, "Enter card details", errors, ("pay-card", CARD_FORM), context)
+    page(state, council, visitor, status, t, t.enter_card_details, &errors, ("pay-card", CARD_FORM), context)
 }
 
 async fn card_form(
@@ -245,6 +264,9 @@ async fn card_form(
         Err(e) => return journey_error(&state, &council, &visitor, e),
     };
     match p.state {
+        PaymentState::Started if p.challenge_pending => {
+            Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response()
+        }
         PaymentState::Started => card_page(
             &state,
             &council,
@@ -261,47 +283,51 @@ async fn card_form(
     }
 }
 
-/// Checks the card form; the parsed card, or the errors in page order.
-pub fn parse_card_form(form: &HashMap<String, String>, today: (i32, u32)) -> Result<CardSubmission, web::FormErrors> {
+/// Checks the card form; the parsed card, or the errors (in the page's language `t`) in page order.
+pub fn parse_card_form(
+    form: &HashMap<String, String>,
+    today: (i32, u32),
+    t: &Words,
+) -> Result<CardSubmission, web::FormErrors> {
     let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let mut errors = web::FormErrors::new();
     let number = CardNumber::parse(&get("card-number"));
     if number.is_none() {
-        errors.add("card-number", "Enter a valid card number");
+        errors.add("card-number", t.err_card_number);
     }
     let month: Option<u32> = get("expiry-month").parse().ok().filter(|m| (1..=12).contains(m));
     let year: Option<u32> = get("expiry-year").parse().ok().map(|y: u32| if y < 100 { 2000 + y } else { y });
     let expiry = match (month, year) {
         (Some(m), Some(y)) if (y as i32, m) >= today && y < 2100 => Some((m, y)),
         (Some(_), Some(_)) => {
-            errors.add("expiry-month", "The card has expired. Enter a valid expiry date");
+            errors.add("expiry-month", t.err_expired);
             None
         }
         _ => {
-            errors.add("expiry-month", "Enter a valid expiry date");
+            errors.add("expiry-month", t.err_expiry);
             None
         }
     };
     let name = get("cardholder-name");
     if name.is_empty() || name.chars().count() > 255 {
-        errors.add("cardholder-name", "Enter the name as it appears on the card");
+        errors.add("cardholder-name", t.err_name);
     }
     let cvc = get("cvc");
     if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
-        errors.add("cvc", "Enter a valid card security code");
+        errors.add("cvc", t.err_cvc);
     }
     let line1 = get("address-line-1");
     if line1.is_empty() || line1.chars().count() > 255 {
-        errors.add("address-line-1", "Enter a valid billing address");
+        errors.add("address-line-1", t.err_address);
     }
     let city = get("address-city");
     if city.is_empty() || city.chars().count() > 255 {
-        errors.add("address-city", "Enter a valid town or city");
+        errors.add("address-city", t.err_city);
     }
     let country = get("address-country").to_uppercase();
     let country = if country.is_empty() { "GB".to_string() } else { country };
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        errors.add("address-country", "Enter a valid 2-letter country code, like GB");
+        errors.add("address-country", t.err_country);
     }
     let postcode = get("address-postcode").to_uppercase();
     if country == "GB"
@@ -309,11 +335,11 @@ pub fn parse_card_form(form: &HashMap<String, String>, today: (i32, u32)) -> Res
             || postcode.len() > 8
             || !postcode.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
     {
-        errors.add("address-postcode", "Enter a valid postcode");
+        errors.add("address-postcode", t.err_postcode);
     }
     let email = get("email");
     if !email.is_empty() && (!email.contains('@') || email.len() > 254) {
-        errors.add("email", "Enter a valid email address");
+        errors.add("email", t.err_email);
     }
     match (number, expiry) {
         (Some(number), Some((expiry_month, expiry_year))) if errors.is_empty() => Ok(CardSubmission {
@@ -357,7 +383,7 @@ async fn card_submit(
     echo.remove("card-number");
     echo.remove("cvc");
     let now = state.payments.clock().now();
-    let card = match parse_card_form(&form, (now.year(), u32::from(u8::from(now.month())))) {
+    let card = match parse_card_form(&form, (now.year(), u32::from(u8::from(now.month()))), words(&p.language)) {
         Ok(card) => card,
         Err(errors) => {
             return card_page(
@@ -375,6 +401,10 @@ async fn card_submit(
     };
     match state.payments.submit_card(id, &session, card).await {
         Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+        Ok(SubmitOutcome::ChallengeRequired) => {
+            Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response()
+        }
+        Ok(SubmitOutcome::ChallengeFailed) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
         Ok(SubmitOutcome::Declined(message)) => card_page(
             &state,
             &council,
@@ -409,37 +439,77 @@ async fn confirm_page(
     if p.state != PaymentState::Submitted {
         return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
     }
+    let t = words(&p.language);
     let row = |k: &str, v: String| json!({"key": {"text": k}, "value": {"text": v}});
     let mut rows = vec![
-        row("Payment for", p.description.clone()),
-        row("Total amount", pounds(p.amount)),
-        row("Card number", format!("•••• •••• •••• {}", p.last_digits.clone().unwrap_or_default())),
-        row("Expiry date", p.expiry_date.clone().unwrap_or_default()),
-        row("Name on card", p.cardholder_name.clone().unwrap_or_default()),
+        row(t.payment_for, p.description.clone()),
+        row(t.total_amount.trim_end_matches(':'), pounds(p.amount)),
+        row(t.card_number, format!("•••• •••• •••• {}", p.last_digits.clone().unwrap_or_default())),
+        row(t.expiry_date, p.expiry_date.clone().unwrap_or_default()),
+        row(t.name_on_card, p.cardholder_name.clone().unwrap_or_default()),
     ];
     if let Some(a) = &p.billing_address {
         let parts: Vec<String> =
             [&a.line1, &a.line2, &a.city, &a.postcode, &a.country].into_iter().flatten().cloned().collect();
-        rows.push(row("Billing address", parts.join(", ")));
+        rows.push(row(t.billing_address, parts.join(", ")));
     }
     if let Some(email) = &p.email {
-        rows.push(row("Confirmation email", email.clone()));
+        rows.push(row(t.confirmation_email, email.clone()));
     }
     let context = json!({
         "rows": rows, "csrf": visitor.csrf_input(),
         "action": format!("/{slug}/pay/card/{session}/confirm"),
         "cancel_action": format!("/{slug}/pay/card/{session}/cancel"),
     });
-    page(
-        &state,
-        &council,
-        &visitor,
-        StatusCode::OK,
-        "Confirm your payment",
-        web::FormErrors::new(),
-        ("pay-confirm", CONFIRM),
-        context,
-    )
+    let errors = web::FormErrors::new();
+    page(&state, &council, &visitor, StatusCode::OK, t, t.confirm_heading, &errors, ("pay-confirm", CONFIRM), context)
+}
+
+async fn challenge_page(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let p = match state.payments.by_session(id, &session).await {
+        Ok(p) => p,
+        Err(e) => return journey_error(&state, &council, &visitor, e),
+    };
+    if p.state != PaymentState::Started || !p.challenge_pending {
+        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+    }
+    let t = words(&p.language);
+    let context = json!({
+        "description": p.description, "amount": pounds(p.amount), "csrf": visitor.csrf_input(),
+        "action": format!("/{slug}/pay/card/{session}/3ds"),
+    });
+    let errors = web::FormErrors::new();
+    page(&state, &council, &visitor, StatusCode::OK, t, t.challenge_heading, &errors, ("pay-3ds", CHALLENGE), context)
+}
+
+async fn challenge_submit(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let authenticated = match form.get("result").map(String::as_str) {
+        Some("authenticated") => true,
+        Some("failed") => false,
+        _ => return (StatusCode::BAD_REQUEST, "Choose how the check ends.").into_response(),
+    };
+    match state.payments.complete_challenge(id, &session, authenticated).await {
+        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+        Ok(_) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
 }
 
 async fn confirm_submit(
@@ -478,15 +548,16 @@ async fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::words::CY;
 
     #[test]
     fn the_card_and_confirm_templates_render() {
         let context = json!({"description": "Permit", "amount": "£1.00", "declined": null, "action": "/a", "cancel_action": "/c",
-            "csrf": "<input>", "form": {}, "errors": {}});
+            "csrf": "<input>", "form": {}, "errors": {}, "t": &CY, "error_summary": ""});
         let html =
             web::render_fragment("pay-card", CARD_FORM, context).map_err(|e| format!("{e:#}")).expect("card form");
-        assert!(html.contains("card-number"));
-        let context = json!({"rows": [{"key": {"text": "A"}, "value": {"text": "B"}}], "csrf": "", "action": "/a", "cancel_action": "/c"});
+        assert!(html.contains("card-number") && html.contains("Rhif y cerdyn") && html.contains(r#"lang="cy""#));
+        let context = json!({"rows": [{"key": {"text": "A"}, "value": {"text": "B"}}], "csrf": "", "action": "/a", "cancel_action": "/c", "t": &EN});
         web::render_fragment("pay-confirm", CONFIRM, context).map_err(|e| format!("{e:#}")).expect("confirm");
     }
 }

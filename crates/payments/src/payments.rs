@@ -15,7 +15,7 @@ use crate::model::{
     BillingAddress, Caller, Clock, EXPIRY_MINUTES, FailureCode, Payment, PaymentEvent, PaymentState, Refund,
     RefundStatus, format_timestamp, new_id, new_token, parse_timestamp,
 };
-use crate::provider::{Authorisation, CardAuthorisation, CardProvider, Sandbox};
+use crate::provider::{Authorisation, CardAuthorisation, CardProvider, ProviderError, Sandbox};
 use crate::validate::FieldError;
 use crate::{ledger, webhooks};
 
@@ -119,6 +119,16 @@ pub struct CardSubmission {
     pub email: Option<String>,
 }
 
+/// What of the card may be kept: never the number or the security code.
+struct CardSummary {
+    brand: String,
+    last_four: String,
+    expiry: String,
+    cardholder_name: String,
+    billing_address: String,
+    email: Option<String>,
+}
+
 /// What happened when the card was submitted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubmitOutcome {
@@ -126,6 +136,10 @@ pub enum SubmitOutcome {
     Authorised,
     /// Declined: show the message on the card form and let the citizen try again.
     Declined(String),
+    /// The card's issuer wants a 3-D Secure challenge answered before it decides: show it.
+    ChallengeRequired,
+    /// The citizen failed the issuer's challenge: the payment is `failed` (P0010).
+    ChallengeFailed,
     /// The provider failed: the payment is in `error` (P0050).
     ProviderError,
     /// The payment is no longer waiting for card details (expired, cancelled, paid).
@@ -134,7 +148,7 @@ pub enum SubmitOutcome {
 
 const COLUMNS: &str = "id, council_id, key_type, amount, reference, description, return_url, email, language, \
     delayed_capture, metadata, prefilled, state, failure_code, card_brand, last_digits, expiry_date, cardholder_name, \
-    billing_address, provider, provider_id, next_url_token, captured_amount, refunded_amount, created_at";
+    billing_address, provider, provider_id, next_url_token, captured_amount, refunded_amount, created_at, challenge";
 
 fn payment_from_row(row: &AnyRow) -> Result<Payment> {
     let key_type: String = row.try_get("key_type")?;
@@ -169,8 +183,12 @@ fn payment_from_row(row: &AnyRow) -> Result<Payment> {
         captured_amount: row.try_get("captured_amount")?,
         refunded_amount: row.try_get("refunded_amount")?,
         created_at: row.try_get("created_at")?,
+        challenge_pending: row.try_get::<Option<String>, _>("challenge")?.is_some_and(|c| c == CHALLENGE_PENDING),
     })
 }
+
+/// The `challenge` column's value while a 3-D Secure challenge waits for the citizen.
+const CHALLENGE_PENDING: &str = "pending";
 
 fn refund_from_row(row: &AnyRow) -> Result<Refund> {
     let status: String = row.try_get("status")?;
@@ -428,7 +446,7 @@ impl Payments {
         self.load(payment.council_id, &payment.id).await
     }
 
-    /// A payment as stored, without the expiry check (for webhook messages).
+    /// A payment as stored, without the expiry check.
     pub(crate) async fn load(&self, council_id: CouncilId, id: &str) -> Result<Payment> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM pay_payments WHERE id = $1 AND council_id = $2"))
             .bind(id)
@@ -471,12 +489,14 @@ impl Payments {
         to: PaymentState,
         failure: Option<FailureCode>,
     ) -> Result<bool> {
+        let now = self.clock.timestamp();
         let mut tx = self.store.pool().begin().await?;
-        let moved = transition_in(&mut tx, council_id, id, from, to, failure, &self.clock.timestamp()).await?;
-        tx.commit().await?;
+        let moved = transition_in(&mut tx, council_id, id, from, to, failure, &now).await?;
         if moved && to.finished() {
-            webhooks::enqueue_payment(self, council_id, id).await?;
+            let payment = load_in(&mut tx, council_id, id).await?;
+            webhooks::enqueue_payment(&mut tx, &payment, &now).await?;
         }
+        tx.commit().await?;
         Ok(moved)
     }
 
@@ -562,11 +582,10 @@ impl Payments {
         if moved {
             insert_event(&mut tx, payment.council_id, &payment.id, PaymentState::Success, None, &now).await?;
             ledger::record_capture(&mut tx, payment, &now).await?;
+            let finished = load_in(&mut tx, payment.council_id, &payment.id).await?;
+            webhooks::enqueue_payment(&mut tx, &finished, &now).await?;
         }
         tx.commit().await?;
-        if moved {
-            webhooks::enqueue_payment(self, payment.council_id, &payment.id).await?;
-        }
         Ok(moved)
     }
 
@@ -718,8 +737,8 @@ impl Payments {
             .await?;
             ledger::reverse_refund(&mut tx, &payment, &refund_id, amount, &self.clock.timestamp()).await?;
         }
+        webhooks::enqueue_refund(&mut tx, caller.council_id, id, &refund_id, status, &self.clock.timestamp()).await?;
         tx.commit().await?;
-        webhooks::enqueue_refund(self, caller.council_id, id, &refund_id, status).await?;
         self.get_refund(caller, id, &refund_id).await
     }
 
@@ -856,24 +875,106 @@ impl Payments {
             cvc: card.cvc.clone(),
             cardholder_name: card.cardholder_name.clone(),
         };
+        let summary = CardSummary {
+            brand: card.number.brand().label().to_string(),
+            last_four: card.number.last_four().to_string(),
+            expiry: format!("{:02}/{:02}", card.expiry_month, card.expiry_year % 100),
+            cardholder_name: card.cardholder_name.clone(),
+            billing_address: serde_json::to_string(&card.billing_address).unwrap_or_default(),
+            email: card.email.clone(),
+        };
+        drop(card);
         match self.provider(payment.key_type).authorise(&request).await {
+            Ok(Authorisation::Authorised { provider_id }) => {
+                let moved = self.record_card(&payment, &summary, &provider_id, None).await?;
+                Ok(if moved { SubmitOutcome::Authorised } else { SubmitOutcome::NotInProgress(payment.state) })
+            }
+            Ok(Authorisation::ChallengeRequired { provider_id }) => {
+                let moved = self.record_card(&payment, &summary, &provider_id, Some(CHALLENGE_PENDING)).await?;
+                Ok(if moved { SubmitOutcome::ChallengeRequired } else { SubmitOutcome::NotInProgress(payment.state) })
+            }
+            Ok(Authorisation::Declined { message }) => Ok(SubmitOutcome::Declined(message)),
+            Err(e) => self.provider_failed(&payment, &e).await,
+        }
+    }
+
+    async fn provider_failed(&self, payment: &Payment, e: &ProviderError) -> Result<SubmitOutcome> {
+        tracing::warn!(payment = %payment.id, error = %e, "authorisation failed at the provider");
+        self.transition(
+            payment.council_id,
+            &payment.id,
+            &[PaymentState::Started],
+            PaymentState::Error,
+            Some(FailureCode::ProviderError),
+        )
+        .await?;
+        Ok(SubmitOutcome::ProviderError)
+    }
+
+    /// Stores the card's summary and the provider's id: the payment moves to `submitted`, or
+    /// stays `started` with a pending 3-D Secure challenge. False when it was no longer started.
+    async fn record_card(
+        &self,
+        payment: &Payment,
+        card: &CardSummary,
+        provider_id: &str,
+        challenge: Option<&str>,
+    ) -> Result<bool> {
+        let now = self.clock.timestamp();
+        let state = if challenge.is_some() { PaymentState::Started } else { PaymentState::Submitted };
+        let mut tx = self.store.pool().begin().await?;
+        let moved = sqlx::query(
+            "UPDATE pay_payments SET state = $1, card_brand = $2, last_digits = $3, expiry_date = $4, \
+             cardholder_name = $5, billing_address = $6, provider_id = $7, email = COALESCE($8, email), challenge = $9 \
+             WHERE id = $10 AND council_id = $11 AND state = 'started'",
+        )
+        .bind(state.as_str())
+        .bind(&card.brand)
+        .bind(&card.last_four)
+        .bind(&card.expiry)
+        .bind(&card.cardholder_name)
+        .bind(&card.billing_address)
+        .bind(provider_id)
+        .bind(&card.email)
+        .bind(challenge)
+        .bind(&payment.id)
+        .bind(payment.council_id.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if moved && challenge.is_none() {
+            insert_event(&mut tx, payment.council_id, &payment.id, PaymentState::Submitted, None, &now).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// The citizen answered the issuer's 3-D Secure challenge (`authenticated` or not): the
+    /// provider then authorises (→ `submitted`, confirm page) or refuses (→ `failed`, P0010).
+    pub async fn complete_challenge(
+        &self,
+        council_id: CouncilId,
+        session: &str,
+        authenticated: bool,
+    ) -> Result<SubmitOutcome> {
+        let payment = self.by_session(council_id, session).await?;
+        if payment.state != PaymentState::Started || !payment.challenge_pending {
+            return Ok(SubmitOutcome::NotInProgress(payment.state));
+        }
+        let provider_id = payment.provider_id.clone().unwrap_or_default();
+        match self.provider(payment.key_type).complete_challenge(&provider_id, authenticated).await {
             Ok(Authorisation::Authorised { provider_id }) => {
                 let now = self.clock.timestamp();
                 let mut tx = self.store.pool().begin().await?;
                 let moved = sqlx::query(
-                    "UPDATE pay_payments SET state = 'submitted', card_brand = $1, last_digits = $2, expiry_date = $3, \
-                     cardholder_name = $4, billing_address = $5, provider_id = $6, email = COALESCE($7, email) \
-                     WHERE id = $8 AND council_id = $9 AND state = 'started'",
+                    "UPDATE pay_payments SET state = 'submitted', challenge = NULL, provider_id = $1 \
+                     WHERE id = $2 AND council_id = $3 AND state = 'started' AND challenge = $4",
                 )
-                .bind(card.number.brand().label())
-                .bind(card.number.last_four())
-                .bind(format!("{:02}/{:02}", card.expiry_month, card.expiry_year % 100))
-                .bind(&card.cardholder_name)
-                .bind(serde_json::to_string(&card.billing_address).unwrap_or_default())
                 .bind(&provider_id)
-                .bind(&card.email)
                 .bind(&payment.id)
                 .bind(council_id.0)
+                .bind(CHALLENGE_PENDING)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -884,19 +985,18 @@ impl Payments {
                 tx.commit().await?;
                 Ok(if moved { SubmitOutcome::Authorised } else { SubmitOutcome::NotInProgress(payment.state) })
             }
-            Ok(Authorisation::Declined { message }) => Ok(SubmitOutcome::Declined(message)),
-            Err(e) => {
-                tracing::warn!(payment = %payment.id, error = %e, "authorisation failed at the provider");
+            Ok(Authorisation::Declined { .. }) | Ok(Authorisation::ChallengeRequired { .. }) => {
                 self.transition(
                     council_id,
                     &payment.id,
                     &[PaymentState::Started],
-                    PaymentState::Error,
-                    Some(FailureCode::ProviderError),
+                    PaymentState::Failed,
+                    Some(FailureCode::Rejected),
                 )
                 .await?;
-                Ok(SubmitOutcome::ProviderError)
+                Ok(SubmitOutcome::ChallengeFailed)
             }
+            Err(e) => self.provider_failed(&payment, &e).await,
         }
     }
 
@@ -945,6 +1045,16 @@ async fn insert_event(
     Ok(())
 }
 
+/// A payment as the transaction sees it (for the webhook message queued inside it).
+async fn load_in(tx: &mut Transaction<'_, Any>, council_id: CouncilId, id: &str) -> Result<Payment> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM pay_payments WHERE id = $1 AND council_id = $2"))
+        .bind(id)
+        .bind(council_id.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    payment_from_row(&row)
+}
+
 async fn transition_in(
     tx: &mut Transaction<'_, Any>,
     council_id: CouncilId,
@@ -956,7 +1066,7 @@ async fn transition_in(
 ) -> Result<bool> {
     let states: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let moved = sqlx::query(&format!(
-        "UPDATE pay_payments SET state = $1, failure_code = $2, next_url_token = NULL \
+        "UPDATE pay_payments SET state = $1, failure_code = $2, next_url_token = NULL, challenge = NULL \
          WHERE id = $3 AND council_id = $4 AND state IN ({})",
         states.join(", ")
     ))

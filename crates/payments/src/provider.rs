@@ -44,6 +44,12 @@ pub enum Authorisation {
         /// What to tell the citizen.
         message: String,
     },
+    /// The card's issuer wants the cardholder to pass a 3-D Secure challenge first; the
+    /// answer goes to [`CardProvider::complete_challenge`] with this id.
+    ChallengeRequired {
+        /// The provider's id for the payment awaiting the challenge.
+        provider_id: String,
+    },
 }
 
 /// A provider that could not be reached or answered with an error (P0050).
@@ -61,11 +67,26 @@ pub trait CardProvider: Send + Sync {
     fn capture<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<(), ProviderError>>;
     /// Refunds part or all of a captured amount; returns the provider's refund id.
     fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>>;
+    /// The cardholder's answer to a 3-D Secure challenge this provider asked for: authorised
+    /// or declined. A provider that never asks for one answers with an error.
+    fn complete_challenge<'a>(
+        &'a self,
+        provider_id: &'a str,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
+        let _ = (provider_id, authenticated);
+        Box::pin(async move { Err(ProviderError(format!("{} has no 3-D Secure challenge step", self.name()))) })
+    }
 }
 
+/// The sandbox's 3-D Secure challenge card: Stripe's "authentication required" test card,
+/// which Pay's Stripe test accounts document (Pay's own sandbox has no 3-D Secure).
+pub const THREE_DS_CARD: &str = "4000002760003184";
+
 /// Pay's test cards, offline: 4000000000000002 is declined, 4000000000000069 is an expired
-/// card, 4000000000000127 has an incorrect CVC, 4000000000000119 is a processing error; every
-/// other valid number (4444333322221111, 5101180000000007, …) is authorised.
+/// card, 4000000000000127 has an incorrect CVC, 4000000000000119 is a processing error,
+/// [`THREE_DS_CARD`] asks for a 3-D Secure challenge (authorised if the citizen passes it,
+/// declined if not); every other valid number (4444333322221111, 5101180000000007, …) is authorised.
 #[derive(Debug, Clone, Default)]
 pub struct Sandbox;
 
@@ -82,6 +103,9 @@ impl CardProvider for Sandbox {
                 "4000000000000069" => declined("The card has expired. Try a different card."),
                 "4000000000000127" => declined("The card security code is incorrect. Check it and try again."),
                 "4000000000000119" => Err(ProviderError("sandbox processing error".to_string())),
+                THREE_DS_CARD => {
+                    Ok(Authorisation::ChallengeRequired { provider_id: format!("sandbox-3ds-{}", request.payment_id) })
+                }
                 _ => Ok(Authorisation::Authorised { provider_id: format!("sandbox-{}", request.payment_id) }),
             }
         })
@@ -93,6 +117,22 @@ impl CardProvider for Sandbox {
 
     fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>> {
         Box::pin(async move { Ok(format!("sandbox-refund-{provider_id}-{amount}-{}", crate::model::new_id())) })
+    }
+
+    fn complete_challenge<'a>(
+        &'a self,
+        provider_id: &'a str,
+        authenticated: bool,
+    ) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
+        Box::pin(async move {
+            match provider_id.strip_prefix("sandbox-3ds-") {
+                None => Err(ProviderError("no 3-D Secure challenge is waiting for this payment".to_string())),
+                Some(id) if authenticated => Ok(Authorisation::Authorised { provider_id: format!("sandbox-{id}") }),
+                Some(_) => Ok(Authorisation::Declined {
+                    message: "Your bank could not confirm it was you. Your payment has been declined.".to_string(),
+                }),
+            }
+        })
     }
 }
 

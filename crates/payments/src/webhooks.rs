@@ -1,5 +1,6 @@
 //! Webhooks to the council's services: when a payment finishes or a refund is decided, a
-//! message is queued (a row in `pay_webhook_deliveries`) for every webhook of the council and
+//! message is queued (a row in `pay_webhook_deliveries`) for every webhook of the council, in
+//! the same transaction as the change it reports, and
 //! delivered at least once by [`Payments::deliver_due_webhooks`], signed with
 //! `Pay-Signature: hex(HMAC-SHA256(secret, body))`. A failed delivery is retried 1 minute,
 //! 5 minutes, 1 hour, 1 day and 2 days later, then given up. Receivers de-duplicate on
@@ -8,11 +9,11 @@
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use store::CouncilId;
 
 use crate::error::Result;
-use crate::model::{RefundStatus, format_timestamp, new_id, new_token};
+use crate::model::{Payment, RefundStatus, format_timestamp, new_id, new_token};
 use crate::payments::Payments;
 
 /// Seconds after each failed attempt before the next one.
@@ -25,27 +26,32 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-async fn enqueue(payments: &Payments, council_id: CouncilId, body: serde_json::Value) -> Result<()> {
+async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    council_id: CouncilId,
+    body: serde_json::Value,
+    now: &str,
+) -> Result<()> {
     let hooks = sqlx::query("SELECT id FROM pay_webhooks WHERE council_id = $1")
         .bind(council_id.0)
-        .fetch_all(payments.store().pool())
+        .fetch_all(&mut **tx)
         .await?;
-    let now = payments.clock().timestamp();
     for hook in hooks {
         let id: i64 = hook.try_get(0)?;
         sqlx::query("INSERT INTO pay_webhook_deliveries (council_id, webhook_id, body, next_attempt_at) VALUES ($1, $2, $3, $4)")
             .bind(council_id.0)
             .bind(id)
             .bind(body.to_string())
-            .bind(&now)
-            .execute(payments.store().pool())
+            .bind(now)
+            .execute(&mut **tx)
             .await?;
     }
     Ok(())
 }
 
-pub(crate) async fn enqueue_payment(payments: &Payments, council_id: CouncilId, id: &str) -> Result<()> {
-    let payment = payments.load(council_id, id).await?;
+/// Queues the message for a payment that has just finished, inside the transaction that
+/// finished it: the state change and its webhook commit together or not at all.
+pub(crate) async fn enqueue_payment(tx: &mut Transaction<'_, Any>, payment: &Payment, now: &str) -> Result<()> {
     let event_type = match payment.state {
         crate::PaymentState::Success => "card_payment_succeeded",
         crate::PaymentState::Capturable => "card_payment_captured",
@@ -53,33 +59,35 @@ pub(crate) async fn enqueue_payment(payments: &Payments, council_id: CouncilId, 
     };
     let body = json!({
         "webhook_message_id": new_id(),
-        "created_date": payments.clock().timestamp(),
+        "created_date": now,
         "resource_id": payment.id,
         "api_version": 1,
         "resource_type": "payment",
         "event_type": event_type,
-        "resource": crate::api::payment_summary(&payment),
+        "resource": crate::api::payment_summary(payment),
     });
-    enqueue(payments, council_id, body).await
+    enqueue(tx, payment.council_id, body, now).await
 }
 
+/// Queues the message for a decided refund, inside the transaction that records the decision.
 pub(crate) async fn enqueue_refund(
-    payments: &Payments,
+    tx: &mut Transaction<'_, Any>,
     council_id: CouncilId,
     payment_id: &str,
     refund_id: &str,
     status: RefundStatus,
+    now: &str,
 ) -> Result<()> {
     let body = json!({
         "webhook_message_id": new_id(),
-        "created_date": payments.clock().timestamp(),
+        "created_date": now,
         "resource_id": refund_id,
         "api_version": 1,
         "resource_type": "refund",
         "event_type": if status == RefundStatus::Success { "card_payment_refunded" } else { "card_payment_refund_failed" },
         "resource": {"refund_id": refund_id, "payment_id": payment_id, "status": status.as_str()},
     });
-    enqueue(payments, council_id, body).await
+    enqueue(tx, council_id, body, now).await
 }
 
 impl Payments {

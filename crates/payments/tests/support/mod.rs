@@ -59,7 +59,18 @@ impl App {
 /// and refuses form posts without that token (as the identity layer does).
 async fn visitor_layer(mut req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
-    req.extensions_mut().insert(web::Visitor::anonymous(CSRF));
+    let mut visitor = web::Visitor::anonymous(CSRF);
+    // `x-test-staff: SLUG` stands for a member of that council's staff signed in.
+    if let Some(slug) = req.headers().get("x-test-staff").and_then(|v| v.to_str().ok()) {
+        visitor.staff = Some(web::VisitorStaff {
+            id: format!("staff-{slug}"),
+            name: format!("Finance officer of {slug}"),
+            council_id: 0,
+            council_slug: slug.to_string(),
+            roles: vec!["admin".to_string()],
+        });
+    }
+    req.extensions_mut().insert(visitor);
     let is_form = req
         .headers()
         .get("content-type")
@@ -150,6 +161,11 @@ pub async fn open(app: &App, next_url: &str) -> String {
     let res = app.http.get(next_url).send().await.expect("next_url");
     assert_eq!(res.status().as_u16(), 303, "next_url redirects to the card page");
     format!("{}{}", app.base, location(&res))
+}
+
+/// Where a redirect points.
+pub fn redirect_target(res: &reqwest::Response) -> String {
+    location(res)
 }
 
 /// Submits the card form; returns (status, location, body).
