@@ -3,15 +3,15 @@
 //! parking permit service, some failing one each — and generated keepers and vehicles for the
 //! county's other addresses. Every vehicle, keeper and reference here is made up.
 
-use std::collections::HashSet;
-
 use addresses::{Address, Usrn};
 use registers::{Owner, RegisterName, Registers};
 use store::CouncilId;
 use time::{Date, Duration};
 
 use crate::error::{ParkingError, Result};
-use crate::generate::{GenerateOptions, Generated, addresses_on_streets, append_generated, generate};
+use crate::generate::{
+    GenerateOptions, Generated, addresses_on_streets, append_generated, generate, registered_vehicles,
+};
 use crate::keeper::{Keeper, KeeperRef};
 use crate::registration::Registration;
 use crate::schema::VEHICLE_REGISTER;
@@ -167,7 +167,8 @@ pub async fn seed_exampleshire(registers: &Registers, council: CouncilId, today:
         return Ok(seeded);
     }
     let mut options = GenerateOptions::new(SEED, today);
-    options.reserved = DEMO_VEHICLES.iter().map(|v| v.0.to_string()).collect::<HashSet<_>>();
+    options.reserved = registered_vehicles(registers).await?;
+    options.reserved.extend(DEMO_VEHICLES.iter().map(|v| v.0.to_string()));
     let mut generated = generate(&exampleshire, &options);
     // The demo's zones are the hand-made three, so that some addresses are in none.
     generated.zones.clear();

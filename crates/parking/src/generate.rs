@@ -264,6 +264,23 @@ pub async fn addresses_on_streets(
     Ok(out)
 }
 
+/// The registration numbers the national vehicle register holds already: put them in
+/// [`GenerateOptions::reserved`] so a generation adds to the register instead of colliding with it.
+pub async fn registered_vehicles(registers: &Registers) -> Result<HashSet<String>> {
+    let info = ensure_vehicle_register(registers).await?;
+    let mut out = HashSet::new();
+    let mut offset = 0;
+    while offset < info.user_size {
+        let page = registers.records(&info, offset, 10_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        offset += page.len() as u64;
+        out.extend(page.into_iter().map(|r| r.entry.key));
+    }
+    Ok(out)
+}
+
 /// How many entries an append wrote to each register.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Appended {

@@ -29,7 +29,9 @@ mod zone_view;
 
 pub use demo::{DEMO_VEHICLES, DemoEntry, DemoSeeded, exampleshire_zones, seed_exampleshire};
 pub use error::{ParkingError, Result};
-pub use generate::{Appended, GenerateOptions, Generated, addresses_on_streets, append_generated, generate};
+pub use generate::{
+    Appended, GenerateOptions, Generated, addresses_on_streets, append_generated, generate, registered_vehicles,
+};
 pub use issue::{IssuedPermit, PermitApplication, issue_permit};
 pub use keeper::{Keeper, KeeperRef};
 pub use permit::{Permit, PermitNumber, PermitStatus};
