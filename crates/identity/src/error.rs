@@ -27,9 +27,22 @@ pub enum IdentityError {
     /// The sign-in code is unknown, already used, expired or has had too many wrong tries.
     #[error("the code has expired or has already been used: request a new code")]
     CodeNotUsable,
-    /// A passkey ceremony failed.
-    #[error("passkey: {0}")]
+    /// A passkey ceremony failed or was refused (wrong challenge, bad signature, replayed
+    /// counter, unknown credential, another account's credential).
+    #[error("passkey refused: {0}")]
     Passkey(String),
+    /// No passkey ceremony is in progress in this session (none started, or already finished).
+    #[error("no passkey ceremony is in progress: start again")]
+    NoPasskeyCeremony,
+    /// A passkey name is empty or too long.
+    #[error("enter a passkey name of 1 to 100 characters")]
+    InvalidPasskeyName,
+    /// The passkey does not exist or belongs to someone else.
+    #[error("no such passkey on this account")]
+    UnknownPasskey,
+    /// The instance's base URL cannot be a WebAuthn relying party (an IP address, say).
+    #[error("passkeys are not available at this address: the base URL needs a host name")]
+    PasskeysUnavailable,
     /// Sending an email failed.
     #[error("sending email failed: {0}")]
     Email(String),

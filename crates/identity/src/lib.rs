@@ -26,6 +26,6 @@ pub use config::{IdentityConfig, RateLimits};
 pub use email::{BoxFuture, EmailSender, SandboxEmail, SandboxEmailSender, SmtpEmailSender};
 pub use error::{IdentityError, Result};
 pub use http::{ClientIp, IdentityLayer, IdentityState, RequireCitizen, RequireStaff, dev_router, layer, router};
-pub use passkeys::PasskeySummary;
+pub use passkeys::{PasskeyChallenge, PasskeySummary};
 pub use service::Identity;
 pub use sessions::{CurrentSession, NewSession, Pending, PendingCode, SESSION_COOKIE, SessionAccount};

@@ -222,6 +222,20 @@ impl Identity {
         Ok(cookie)
     }
 
+    /// Replaces the journeys in progress with `next` only if the stored ones are still those
+    /// `session` was loaded with, so a ceremony's state is used at most once even when two
+    /// requests race; `false` when another request changed them first.
+    pub async fn replace_pending(&self, session: &CurrentSession, next: &Pending) -> Result<bool> {
+        let json = |p: &Pending| serde_json::to_string(p).map_err(|e| IdentityError::Corrupt(e.to_string()));
+        let done = sqlx::query("UPDATE identity_sessions SET pending = $1 WHERE id_hash = $2 AND pending = $3")
+            .bind(json(next)?)
+            .bind(&session.id_hash)
+            .bind(json(&session.pending)?)
+            .execute(self.store().pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Starts a signed-in session for `account`, ending `replacing` (the session the person
     /// signed in from) so its id cannot be reused; returns the cookie to set.
     pub async fn start_session(

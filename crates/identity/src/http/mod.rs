@@ -4,6 +4,7 @@
 mod extract;
 mod layer;
 mod pages;
+mod passkeys;
 mod templates;
 
 use axum::Router;
@@ -165,6 +166,13 @@ pub fn router(state: IdentityState) -> Router {
         .route("/{council}/account/name", get(pages::name).post(pages::name_post))
         .route("/{council}/account/sign-out-everywhere", post(pages::sign_out_everywhere))
         .route("/{council}/sign-out", get(pages::sign_out).post(pages::sign_out_post))
+        .route("/{council}/passkeys/registration/options", post(passkeys::registration_options))
+        .route("/{council}/passkeys/registration", post(passkeys::registration_finish))
+        .route("/{council}/passkeys/sign-in/options", post(passkeys::sign_in_options))
+        .route("/{council}/passkeys/sign-in", post(passkeys::sign_in_finish))
+        .route("/{council}/account/passkeys/{id}/rename", get(passkeys::rename).post(passkeys::rename_post))
+        .route("/{council}/account/passkeys/{id}/remove", post(passkeys::remove_post))
+        .route("/identity/passkeys.js", get(passkeys::script))
         .with_state(state)
 }
 

@@ -15,7 +15,7 @@ use super::{ClientIp, IdentityState, RequireCitizen, RequireStaff};
 use crate::{CodeAudience, CurrentSession, EmailAddress, IdentityError, Pending, PendingCode, SessionAccount, StaffId};
 
 /// A redirect (303, so a form post becomes a GET) that also sets a cookie, if any.
-fn see_other(to: &str, set_cookie: Option<&str>) -> Response {
+pub(super) fn see_other(to: &str, set_cookie: Option<&str>) -> Response {
     let mut response = Redirect::to(to).into_response();
     if let Some(value) = set_cookie.and_then(|c| HeaderValue::from_str(c).ok()) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -24,7 +24,7 @@ fn see_other(to: &str, set_cookie: Option<&str>) -> Response {
 }
 
 /// `return_to` only ever points within this site: a path, never `//host` or a scheme.
-fn safe_return_to(return_to: Option<&str>) -> Option<String> {
+pub(super) fn safe_return_to(return_to: Option<&str>) -> Option<String> {
     return_to
         .map(str::trim)
         .filter(|r| r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') && !r.contains("://"))
@@ -72,10 +72,15 @@ fn sign_in_page(
             format!("{prefix}/sign-in"),
         )
     };
+    let passkey = (!staff && state.identity.passkeys_available()).then(|| {
+        json!({
+            "options": format!("{prefix}/passkeys/sign-in/options"), "finish": format!("{prefix}/passkeys/sign-in"),
+            "csrf_token": visitor.csrf_token,
+        })
+    });
     let context = json!({
         "heading": heading, "intro": intro, "action": action, "csrf": visitor.csrf_input(),
-        "return_to": return_to, "email": email, "errors": errors.by_field(),
-
+        "return_to": return_to, "email": email, "errors": errors.by_field(), "passkey": passkey,
     });
     state.page(status, Some(council), title, visitor, errors, templates::SIGN_IN, context)
 }
@@ -358,9 +363,15 @@ pub(super) async fn account(
         (Ok(c), Ok(passkeys)) => (c.map(|c| c.name).unwrap_or_default(), passkeys),
         (Err(error), _) | (_, Err(error)) => return state.error_page(&format!("/{slug}/account"), &error),
     };
+    let passkey = state.identity.passkeys_available().then(|| {
+        json!({
+            "options": format!("/{slug}/passkeys/registration/options"),
+            "finish": format!("/{slug}/passkeys/registration"), "csrf_token": citizen.visitor.csrf_token,
+        })
+    });
     let context = json!({
         "prefix": format!("/{slug}"), "csrf": citizen.visitor.csrf_input(), "name": name,
-        "email": citizen.citizen.email, "passkeys": passkeys,
+        "email": citizen.citizen.email, "passkeys": passkeys, "passkey": passkey,
     });
     state.page(
         StatusCode::OK,

@@ -28,6 +28,16 @@ pub const SIGN_IN: (&str, &str) = (
 }) }}
 {{ govukButton({ "text": "Continue", "preventDoubleClick": true }) }}
 </form>
+{% if passkey %}
+<div class="guildhall-passkey" data-passkey-action="sign-in" data-options="{{ passkey.options }}"
+  data-finish="{{ passkey.finish }}" data-csrf-token="{{ passkey.csrf_token }}"{% if return_to %} data-return-to="{{ return_to }}"{% endif %} hidden>
+<h2 class="govuk-heading-m">Sign in with a passkey</h2>
+<p class="govuk-body">If you have added a passkey to your account, you can use it instead of a code.</p>
+<p class="govuk-error-message" data-passkey-error role="alert" hidden></p>
+<button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button">Sign in with a passkey</button>
+</div>
+<script src="/identity/passkeys.js" defer></script>
+{% endif %}
 </div></div>"#,
 );
 
@@ -84,14 +94,30 @@ pub const ACCOUNT: (&str, &str) = (
   { "key": { "text": "Email address" }, "value": { "text": email } }
 ] }) }}
 <h2 class="govuk-heading-m">Passkeys</h2>
+<p class="govuk-body">A passkey lets you sign in with your fingerprint, face or device PIN instead of a code. You can always sign in with a code sent to your email.</p>
 {% if passkeys %}
-<ul class="govuk-list govuk-list--bullet" id="passkey-list">
-{% for passkey in passkeys %}<li>{{ passkey.name }} (added {{ passkey.created_at }})</li>{% endfor %}
+<ul class="govuk-list" id="passkey-list">
+{% for passkey in passkeys %}<li class="guildhall-passkey-item">
+<p class="govuk-body govuk-!-margin-bottom-1"><strong>{{ passkey.name }}</strong></p>
+<p class="govuk-body-s govuk-!-margin-bottom-2">Added {{ passkey.created_at }}{% if passkey.last_used_at %}, last used {{ passkey.last_used_at }}{% else %}, not used yet{% endif %}</p>
+<form method="post" action="{{ prefix }}/account/passkeys/{{ passkey.id }}/remove" novalidate class="govuk-button-group">
+{{ csrf | safe }}
+<a class="govuk-link" href="{{ prefix }}/account/passkeys/{{ passkey.id }}/rename">Rename<span class="govuk-visually-hidden"> {{ passkey.name }}</span></a>
+<button type="submit" class="govuk-button govuk-button--secondary" data-module="govuk-button">Remove<span class="govuk-visually-hidden"> {{ passkey.name }}</span></button>
+</form>
+</li>{% endfor %}
 </ul>
 {% else %}
 <p class="govuk-body" id="passkey-list">You have not added a passkey.</p>
 {% endif %}
-<p class="govuk-body">Adding a passkey on this page is not available yet. You can always sign in with a code sent to your email.</p>
+{% if passkey %}
+<div class="guildhall-passkey" data-passkey-action="register" data-options="{{ passkey.options }}"
+  data-finish="{{ passkey.finish }}" data-csrf-token="{{ passkey.csrf_token }}" hidden>
+<p class="govuk-error-message" data-passkey-error role="alert" hidden></p>
+<button type="button" class="govuk-button" data-module="govuk-button">Add a passkey</button>
+</div>
+<script src="/identity/passkeys.js" defer></script>
+{% endif %}
 <h2 class="govuk-heading-m">Sign out everywhere</h2>
 <p class="govuk-body">Sign out on every device where you are signed in, including this one.</p>
 <form method="post" action="{{ prefix }}/account/sign-out-everywhere" novalidate>
@@ -147,4 +173,25 @@ pub const DEV_EMAILS: (&str, &str) = (
 {% else %}
 <p class="govuk-body">No email yet.</p>
 {% endfor %}"#,
+);
+
+/// The form that renames a passkey.
+pub const RENAME_PASSKEY: (&str, &str) = (
+    "identity/rename-passkey",
+    r#"{% from "govuk/components/input/macro.jinja" import govukInput %}
+{% from "govuk/components/button/macro.jinja" import govukButton %}
+<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+<form method="post" action="{{ action }}" novalidate>
+{{ csrf | safe }}
+{{ govukInput({
+  "label": { "text": "Rename your passkey", "classes": "govuk-label--l", "isPageHeading": true },
+  "hint": { "text": "A name to tell your passkeys apart, like the device it is on." },
+  "id": "name", "name": "name", "spellcheck": false, "value": name, "errorMessage": errors["name"]
+}) }}
+<div class="govuk-button-group">
+{{ govukButton({ "text": "Save", "preventDoubleClick": true }) }}
+<a class="govuk-link" href="{{ back }}">Cancel</a>
+</div>
+</form>
+</div></div>"#,
 );
