@@ -46,6 +46,20 @@ pub enum Command {
     /// Manage the payments platform (GOV.UK Pay's API): API keys.
     #[command(subcommand)]
     Pay(PayCommand),
+    /// Work with service definitions (the low-code services' YAML files).
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+/// `guildhall service …`.
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Check a service definition file: prints `FILE:LINE:COLUMN: message` for every error on
+    /// stderr and exits 1 when there are any; prints the service's name and exits 0 when none.
+    Check {
+        /// The YAML definition file.
+        file: PathBuf,
+    },
 }
 
 /// `guildhall pay …`.

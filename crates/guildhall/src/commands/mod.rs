@@ -8,6 +8,7 @@ pub mod notify;
 pub mod pay;
 pub mod register;
 pub mod serve;
+pub mod service;
 
 use crate::cli::Command;
 use crate::configuration::Settings;
@@ -23,5 +24,6 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8
         Command::Generate(c) => tokio::task::block_in_place(|| generate::run(c)),
         Command::Notify(c) => notify::run(c, &settings).await,
         Command::Pay(c) => pay::run(c, &settings).await,
+        Command::Service(c) => service::run(c),
     }
 }
