@@ -16,7 +16,7 @@ use sqlx::Row;
 use store::{Backend, CouncilId, Store};
 
 use crate::error::Result;
-use crate::notify::{Notify, notification_from_row, timestamp, timestamp_in};
+use crate::notify::{Notify, timestamp, timestamp_in};
 use crate::outbox::{param, statement_chunks};
 use crate::template::TemplateType;
 
@@ -348,9 +348,7 @@ impl Notify {
             "UPDATE notify_notifications SET status = 'sending', attempts = attempts + 1, due_at = $1 \
              WHERE seq IN (SELECT seq FROM notify_notifications WHERE due_at <= $2 AND \
              (status = 'created' OR (status = 'sending' AND sent_at IS NULL)) ORDER BY seq LIMIT $3{lock}) \
-             RETURNING id, service_id, council_id, reference, notification_type, key_type, recipient, \
-             personalisation, status, template_id, template_version, subject, body, html, fragments, postage, \
-             created_at, sent_at, completed_at, provider, attempts"
+             RETURNING id, council_id, notification_type, recipient, subject, body, html, attempts"
         );
         let turn = self.write_turn().await;
         let rows =
@@ -359,16 +357,18 @@ impl Notify {
         let claimed = rows.len();
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows {
-            let n = notification_from_row(&row)?;
+            // Only what the provider needs is read back (a claim may hold a thousand rows).
             let attempts: i64 = row.try_get("attempts")?;
+            let channel: String = row.try_get("notification_type")?;
             let message = Outgoing {
-                notification_id: n.id.clone(),
-                council_id: n.council_id,
-                channel: n.notification_type,
-                recipient: n.recipient,
-                subject: n.subject,
-                body: n.body,
-                html: n.html,
+                notification_id: row.try_get("id")?,
+                council_id: CouncilId(row.try_get("council_id")?),
+                channel: TemplateType::parse(&channel)
+                    .ok_or_else(|| crate::error::NotifyError::InvalidArgument(format!("stored type {channel}")))?,
+                recipient: row.try_get("recipient")?,
+                subject: row.try_get("subject")?,
+                body: row.try_get("body")?,
+                html: row.try_get("html")?,
             };
             let providers = providers.clone();
             tasks.spawn(async move {
