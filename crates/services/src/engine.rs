@@ -300,7 +300,7 @@ impl Engine {
         }
         let definition = app.definition.definition.clone();
         let today = self.today();
-        let question = flow::visible(&definition, &app.answers, today)
+        let question = flow::reachable(&definition, &app.answers, today)
             .into_iter()
             .find(|q| q.id == page)
             .ok_or_else(|| ServiceError::PageNotInFlow(page.to_string()))?;

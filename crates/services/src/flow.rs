@@ -39,6 +39,20 @@ pub fn visible<'d>(d: &'d ServiceDefinition, answers: &Map<String, Value>, today
     out
 }
 
+/// The pages a citizen may answer now: shown pages up to and including the first unanswered
+/// one (earlier ones can be changed; later ones cannot be jumped to by editing the address).
+pub fn reachable<'d>(d: &'d ServiceDefinition, answers: &Map<String, Value>, today: time::Date) -> Vec<&'d Question> {
+    let mut out = Vec::new();
+    for q in visible(d, answers, today) {
+        let unanswered = !answers.contains_key(&q.id);
+        out.push(q);
+        if unanswered {
+            break;
+        }
+    }
+    out
+}
+
 /// The answers that count: those of shown pages only.
 pub fn effective(d: &ServiceDefinition, answers: &Map<String, Value>, today: time::Date) -> Map<String, Value> {
     visible(d, answers, today)

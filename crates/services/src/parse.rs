@@ -323,15 +323,14 @@ impl Reader {
         let required = self.boolean(&f, "required", what).unwrap_or(true);
         let mut options = Vec::new();
         for item in self.list(&f, "options", what) {
-            if let Some(o) = self.mapping(item, "an option", &["value", "label"], &[]) {
-                if let (Some(value), Some(label)) =
-                    (self.string(&o, "value", "an option"), self.string(&o, "label", "an option"))
-                {
-                    if options.iter().any(|c: &Choice| c.value == value) {
-                        self.error(item, format!("the option {value:?} is listed twice"));
-                    }
-                    options.push(Choice { value, label });
+            let Some(o) = self.mapping(item, "an option", &["value", "label"], &[]) else { continue };
+            if let (Some(value), Some(label)) =
+                (self.string(&o, "value", "an option"), self.string(&o, "label", "an option"))
+            {
+                if options.iter().any(|c: &Choice| c.value == value) {
+                    self.error(item, format!("the option {value:?} is listed twice"));
                 }
+                options.push(Choice { value, label });
             }
         }
         if let Some(k) = kind {
