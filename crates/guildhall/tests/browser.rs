@@ -1,7 +1,8 @@
 //! The account journeys in a real browser (`tests/e2e/accounts.mjs`) against the seeded demo
 //! served here: sign-in with an emailed code with JavaScript off, consent given and revoked,
-//! "Your data", staff refused another council's page; axe-core on every page. (The script's
-//! passkey journey is not run until the identity brick has passkeys.) Needs Debian's chromium, node and
+//! "Your data", staff refused another council's page, and (JavaScript on, a Chrome DevTools
+//! Protocol virtual authenticator) a passkey added and signed in with; axe-core on every page.
+//! Needs Debian's chromium, node and
 //! `npm ci --prefix tests/e2e` (`.ci/run` installs them); outside CI, `GUILDHALL_SKIP_BROWSER=1`
 //! skips it when they are missing.
 
@@ -42,8 +43,7 @@ async fn citizens_and_staff_journeys_pass_in_chromium_with_axe() {
         Command::new("node")
             .arg("tests/e2e/accounts.mjs")
             .env("E2E_BASE_URL", &base)
-            // The passkey journey waits for the identity brick's passkeys (not built yet).
-            .env("E2E_JOURNEYS", "citizenJourneyWithoutJavaScript,staffJourney")
+            .env("E2E_JOURNEYS", "citizenJourneyWithoutJavaScript,staffJourney,passkeyJourney")
             .current_dir(&root)
             .output()
     })
