@@ -571,7 +571,8 @@ impl Reader {
         if let Some(fee) = &d.fee {
             for a in &fee.amounts {
                 for e in a.when.iter().chain(std::iter::once(&a.pence)) {
-                    self.paths(e, &["answers", "checks", "today"], &all, &checks, "a fee amount");
+                    // The fee is paid before submission runs the checks, so it can only use answers.
+                    self.paths(e, &["answers", "today"], &all, &[], "a fee amount");
                 }
             }
         }

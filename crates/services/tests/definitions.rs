@@ -168,3 +168,12 @@ fn yaml_that_does_not_parse_names_its_line() {
     assert!(errors[0].line >= 3, "{:?}", errors[0]);
     assert!(errors[0].message.starts_with("not valid YAML"));
 }
+
+#[test]
+fn a_fee_cannot_depend_on_register_checks_because_it_is_paid_before_they_run() {
+    let text = repo_file("services/parking-permit.yaml")
+        .replace("      pence: 1000", "      pence: 'len(checks.zone.name) * 100'");
+    let errors = services::check(&text).expect_err("fee over checks");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].message.contains("checks cannot be used in a fee amount"), "{}", errors[0]);
+}
