@@ -36,6 +36,8 @@ pub struct Seeded {
     pub pay_key: String,
     /// Exampleshire's addresses, areas and postcodes added this time.
     pub places: crate::demo_places::PlacesSeeded,
+    /// The hand-made demo vehicles, with their keepers' addresses and what a check should find.
+    pub vehicles: Vec<parking_registers::DemoEntry>,
 }
 
 /// Seeds the demo data, then serves it.
@@ -57,6 +59,10 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     println!(
         "Staff sign in at {base}/exampleshire/staff/sign-in as admin@exampleshire.example (Northtown: admin@northtown.example)."
     );
+    println!("Demo vehicles (made up) for the vehicle check:");
+    for v in &seeded.vehicles {
+        println!("  {:<8} kept at {} ({}): {}", v.registration, v.address, v.postcode, v.expect);
+    }
     println!("Try:");
     for path in [
         "/exampleshire/",
@@ -109,8 +115,17 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         }
     }
     let places = crate::demo_places::seed(&registers).await?;
-    let accounts = crate::demo_accounts::seed(store, &registers).await?;
-    tracing::info!(staff = accounts.staff, vehicles = accounts.vehicles, "seeded demo accounts and vehicles");
+    let accounts = crate::demo_accounts::seed(store).await?;
+    let parking = parking_registers::seed_exampleshire(&registers, council.id, time::OffsetDateTime::now_utc().date())
+        .await
+        .context("seeding the demo's vehicles, keepers and parking zones")?;
+    tracing::info!(
+        staff = accounts.staff,
+        vehicles = parking.vehicles,
+        keepers = parking.keepers,
+        zones = parking.zones,
+        "seeded demo accounts, vehicles, keepers and parking zones"
+    );
     tracing::info!(
         addresses = places.addresses,
         areas = places.areas,
@@ -121,7 +136,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     let street_key = registers.create_key(&street, "demo").await?;
     let pay_key =
         payments::Payments::new(store.clone()).create_key(council.id, payments::KeyType::Test, "demo").await?;
-    Ok(Seeded { street_key, pay_key, imported, places })
+    Ok(Seeded { street_key, pay_key, imported, places, vehicles: parking.demo })
 }
 
 /// A made-up Exampleshire street: USRN (also the key), name, locality, town, start and end dates.

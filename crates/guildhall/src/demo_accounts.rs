@@ -1,11 +1,9 @@
 //! The demo's people and personal data: staff accounts for Exampleshire and for a second council,
-//! Northtown (so a staff member of one can be seen to be refused the other's pages), and a small
-//! synthetic, closed `vehicle` register that the demonstration vehicle check reads under consent.
-//! Every vehicle, keeper and name here is made up.
+//! Northtown (so a staff member of one can be seen to be refused the other's pages). The demo's
+//! vehicles, keepers and parking zones come from the parking brick's Exampleshire set
+//! (`parking_registers::seed_exampleshire`). Every name here is made up.
 
 use identity::{Identity, IdentityConfig, Role};
-use registers::{NewEntry, Owner, RegisterName, Registers};
-use serde_json::json;
 use store::{CouncilSlug, Councils, Store};
 
 /// The second demo council.
@@ -18,26 +16,15 @@ pub const STAFF: [(&str, &str, &str, &[Role]); 3] = [
     ("northtown", "admin@northtown.example", "Nia Northtown", &[Role::Admin]),
 ];
 
-/// Made-up vehicles: registration number, make, colour, tax status, tax due date.
-pub const VEHICLES: [(&str, &str, &str, &str, &str); 5] = [
-    ("EX21ABC", "VOLKSWAGEN", "BLUE", "Taxed", "2027-03-01"),
-    ("EX70DEF", "FORD", "SILVER", "Taxed", "2027-01-14"),
-    ("EX18GHI", "NISSAN", "RED", "Untaxed", "2026-08-31"),
-    ("EX65JKL", "TOYOTA", "WHITE", "SORN", ""),
-    ("EX23MNO", "KIA", "GREY", "Taxed", "2027-06-30"),
-];
-
 /// What seeding made this run.
 #[derive(Debug, Clone, Default)]
 pub struct AccountsSeeded {
     /// Staff accounts created (not counting ones that existed).
     pub staff: usize,
-    /// Vehicles appended to the register (0 when it existed).
-    pub vehicles: usize,
 }
 
-/// Creates the second council, the staff accounts and the vehicle register where missing.
-pub async fn seed(store: &Store, registers: &Registers) -> anyhow::Result<AccountsSeeded> {
+/// Creates the second council and the staff accounts where missing.
+pub async fn seed(store: &Store) -> anyhow::Result<AccountsSeeded> {
     let councils = Councils::new(store.clone());
     let other = CouncilSlug::parse(OTHER_COUNCIL.0)?;
     if let Err(store::StoreError::UnknownCouncil(_)) = councils.by_slug(&other).await {
@@ -51,32 +38,6 @@ pub async fn seed(store: &Store, registers: &Registers) -> anyhow::Result<Accoun
             identity.create_staff(council.id, email, name, roles).await?;
             seeded.staff += 1;
         }
-    }
-    let name = RegisterName::parse(crate::vehicle_check::VEHICLE_REGISTER)?;
-    if registers.find(Owner::National, &name).await?.is_none() {
-        let info = registers.create(Owner::National, &name, false).await?;
-        let fields = ["vehicle", "make", "colour", "tax-status", "tax-due-date"];
-        let mut system = vec![NewEntry::system("name", json!({ "name": "vehicle" }))];
-        for field in fields {
-            system.push(NewEntry::system(
-                format!("field:{field}"),
-                json!({ "field": field, "datatype": "string", "cardinality": "1" }),
-            ));
-        }
-        system.push(NewEntry::system("register:vehicle", json!({ "register": "vehicle", "fields": fields })));
-        registers.append(&info, system).await?;
-        let entries: Vec<NewEntry> = VEHICLES
-            .iter()
-            .map(|(vrm, make, colour, status, due)| {
-                let mut item = json!({ "vehicle": vrm, "make": make, "colour": colour, "tax-status": status });
-                if !due.is_empty() {
-                    item["tax-due-date"] = json!(due);
-                }
-                NewEntry::user(*vrm, item)
-            })
-            .collect();
-        seeded.vehicles = entries.len();
-        registers.append(&info, entries).await?;
     }
     Ok(seeded)
 }

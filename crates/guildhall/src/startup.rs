@@ -38,6 +38,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     identity::Identity::migrate(&store).await.context("cannot migrate the identity tables")?;
     consent::Consent::migrate(&store).await.context("cannot migrate the consent tables")?;
     payments::Payments::migrate(&store).await.context("cannot migrate the payments tables")?;
+    parking_registers::migrate(&store).await.context("cannot migrate the parking tables")?;
     Ok(store)
 }
 

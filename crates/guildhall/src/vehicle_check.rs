@@ -15,7 +15,7 @@ use serde::Deserialize;
 use store::{CouncilSlug, Councils};
 
 /// The register the check reads: national, synthetic in the demo (issue 7 brings DVLA-shaped data).
-pub const VEHICLE_REGISTER: &str = "vehicle";
+pub const VEHICLE_REGISTER: &str = parking_registers::VEHICLE_REGISTER;
 /// The fields the service asks to read.
 pub const FIELDS: [&str; 4] = ["make", "colour", "tax-status", "tax-due-date"];
 const SERVICE_SLUG: &str = "vehicle-tax-check";
@@ -80,13 +80,6 @@ struct AskForm {
 struct ResultQuery {
     #[serde(default)]
     registration: String,
-}
-
-/// The registration number as the register keys it: letters and digits, upper case, no spaces.
-fn normalise_registration(text: &str) -> Option<String> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-    let valid = (2..=8).contains(&compact.len()) && compact.chars().all(|c| c.is_ascii_alphanumeric());
-    valid.then_some(compact)
 }
 
 async fn council(state: &VehicleCheckState, slug: &str) -> Result<(web::Council, store::CouncilId), Response> {
@@ -170,15 +163,18 @@ async fn ask(
         Err(r) => return r,
     };
     let Some(citizen) = visitor.citizen.clone() else { return sign_in_first(&slug, &uri) };
-    let Some(registration) = normalise_registration(&form.registration) else {
-        let mut errors = web::FormErrors::new();
-        let message = if form.registration.trim().is_empty() {
-            "Enter your vehicle registration number"
-        } else {
-            "Enter a registration number of 2 to 8 letters and numbers, like CU57ABC"
-        };
-        errors.add("registration", message);
-        return start_page(&state, &council, &visitor, &form.registration, errors);
+    let registration = match parking_registers::Registration::parse(&form.registration) {
+        Ok(r) => r.as_str().to_string(),
+        Err(e) => {
+            let mut errors = web::FormErrors::new();
+            let message = if form.registration.trim().is_empty() {
+                "Enter your vehicle registration number".to_string()
+            } else {
+                format!("Enter a registration number like CU57 ABC: {} is not one because {}", e.input.trim(), e.reason)
+            };
+            errors.add("registration", &message);
+            return start_page(&state, &council, &visitor, &form.registration, errors);
+        }
     };
     let register = match RegisterRef::national(VEHICLE_REGISTER) {
         Ok(r) => r,
@@ -223,7 +219,8 @@ async fn result(
         Err(r) => return r,
     };
     let Some(citizen) = visitor.citizen.clone() else { return sign_in_first(&slug, &uri) };
-    let Some(registration) = normalise_registration(&query.registration) else {
+    let Ok(registration) = parking_registers::Registration::parse(&query.registration).map(|r| r.as_str().to_string())
+    else {
         return state.web.not_found(Some(&council));
     };
     let register = match RegisterRef::national(VEHICLE_REGISTER) {
