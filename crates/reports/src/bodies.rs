@@ -1,6 +1,8 @@
 //! The `body` register: each body's definition (areas, clerk or team, categories, rules) kept
 //! per council with every earlier version, and the Open311 API keys each body issues.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use store::CouncilId;
@@ -91,6 +93,32 @@ impl Reports {
             .fetch_all(self.store().pool())
             .await?;
         rows.iter().map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>(0)?)?)).collect()
+    }
+
+    /// A council's bodies for routing: parsed once and kept until the council's bodies change.
+    /// The stamp (count, version sum, latest change) is read on every call, so a body recorded
+    /// on another node is seen at once.
+    pub(crate) async fn bodies_for_routing(&self, council: CouncilId) -> Result<Arc<Vec<Body>>> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(version), 0) AS BIGINT), COALESCE(MAX(updated_at), '') \
+             FROM reports_bodies WHERE council_id = $1",
+        )
+        .bind(council.0)
+        .fetch_one(self.store().pool())
+        .await?;
+        let stamp =
+            format!("{}/{}/{}", row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?, row.try_get::<String, _>(2)?);
+        if let Ok(cache) = self.cache.read()
+            && let Some((held, bodies)) = cache.get(&council.0)
+            && *held == stamp
+        {
+            return Ok(bodies.clone());
+        }
+        let bodies = Arc::new(self.bodies(council).await?);
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(council.0, (stamp, bodies.clone()));
+        }
+        Ok(bodies)
     }
 
     /// A body by id (its Open311 jurisdiction), with the council it belongs to.

@@ -19,12 +19,17 @@ use crate::time_text;
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 const MAX_DESCRIPTION: usize = 5000;
 
+/// Per council: the stamp the bodies were read at, and the bodies.
+pub(crate) type BodyCache = std::collections::HashMap<i64, (String, Arc<Vec<crate::model::Body>>)>;
+
 /// The brick over a migrated store and the area view it routes with. Cheap to clone.
 #[derive(Clone)]
 pub struct Reports {
     store: Store,
     areas: Arc<dyn AreaLookup>,
     pub(crate) wake: Arc<tokio::sync::Notify>,
+    /// Each council's bodies as last read, with the stamp they were read at (see `bodies_for_routing`).
+    pub(crate) cache: Arc<std::sync::RwLock<BodyCache>>,
 }
 
 /// Where a report stands. Open311 shows `open` for the first two and `closed` for the others.
@@ -276,7 +281,7 @@ fn optional(value: &Option<String>, what: &str, max: usize) -> Result<Option<Str
 impl Reports {
     /// The brick over a store (run [`Reports::migrate`] first) and an area look-up.
     pub fn new(store: Store, areas: Arc<dyn AreaLookup>) -> Reports {
-        Reports { store, areas, wake: Arc::new(tokio::sync::Notify::new()) }
+        Reports { store, areas, wake: Arc::new(tokio::sync::Notify::new()), cache: Arc::default() }
     }
 
     /// Creates or updates this brick's tables.
@@ -291,8 +296,8 @@ impl Reports {
 
     /// The bodies of a council covering a point; refuses a point none covers.
     pub async fn locate(&self, council: CouncilId, location: Location) -> Result<Located> {
-        let bodies = self.bodies(council).await?;
-        Located::find(self.areas.as_ref(), bodies, location)
+        let bodies = self.bodies_for_routing(council).await?;
+        Located::find(self.areas.as_ref(), &bodies, location)
     }
 
     /// Routes and stores a citizen's report: the category by name, sent to exactly the bodies the

@@ -113,7 +113,7 @@ pub struct Located {
 
 impl Located {
     /// Finds the bodies covering a point among `bodies`; refuses a point no body covers.
-    pub fn find(lookup: &dyn AreaLookup, bodies: Vec<Body>, location: Location) -> Result<Located> {
+    pub fn find(lookup: &dyn AreaLookup, bodies: &[Body], location: Location) -> Result<Located> {
         let areas = lookup.areas_at(location.lon, location.lat);
         let mut covering = Vec::new();
         for body in bodies {
@@ -122,7 +122,7 @@ impl Located {
             keys.sort();
             if let Some(first) = keys.first() {
                 let first = (*first).clone();
-                covering.push((body, first));
+                covering.push((body.clone(), first));
             }
         }
         if covering.is_empty() {

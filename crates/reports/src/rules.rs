@@ -133,7 +133,8 @@ fn equal(answer: &str, value: &Value) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => match value {
             Value::String(s) => s == answer,
-            other => other.to_string() == answer,
+            Value::Bool(b) => answer == if *b { "true" } else { "false" },
+            _ => false,
         },
     }
 }

@@ -176,7 +176,15 @@ async fn body_definitions_are_checked_whole_and_belong_to_one_council() {
         dup.categories[1].code = "pothole".into();
         assert!(f.reports.put_body(f.council, &dup).await.is_err());
         // A new version of a body is recorded; another council cannot take its id.
-        assert_eq!(f.reports.put_body(f.council, &county()).await.unwrap(), 2);
+        let at = Location::new(ASHBY_ROAD.0, ASHBY_ROAD.1).unwrap();
+        assert!(f.reports.locate(f.council, at).await.unwrap().offer("Dropped kerb").is_none());
+        let mut changed = county();
+        let mut kerb = changed.categories[0].clone();
+        (kerb.code, kerb.name) = ("kerb".into(), "Dropped kerb".into());
+        changed.categories.push(kerb);
+        assert_eq!(f.reports.put_body(f.council, &changed).await.unwrap(), 2);
+        let offer = f.reports.locate(f.council, at).await.unwrap().offer("Dropped kerb");
+        assert_eq!(offer.unwrap().bodies, ["exampleshire-county"], "a changed body is routed at once");
         let other = store::Councils::new(f.test.store.clone())
             .create(&store::CouncilSlug::parse("otherton").unwrap(), "Otherton")
             .await

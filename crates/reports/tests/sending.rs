@@ -242,3 +242,55 @@ async fn email_reports_go_through_the_notifications_outbox_to_the_clerk_and_upda
         f.test.cleanup().await;
     }
 }
+
+async fn count_post(State(seen): State<Arc<Mutex<Vec<String>>>>, form: Bytes) -> String {
+    let form = String::from_utf8_lossy(&form).to_string();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut seen = seen.lock().unwrap();
+    seen.push(form);
+    json!([{"service_request_id": format!("EXT-{}", seen.len())}]).to_string()
+}
+
+#[tokio::test]
+async fn workers_racing_for_the_queue_send_each_report_exactly_once() {
+    for f in fixtures().await {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let app = Router::new().route("/open311/requests.json", post(count_post)).with_state(seen.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}/open311", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        f.reports.put_body(f.council, &street_lights(&endpoint)).await.unwrap();
+        let (_, mailer, _) = mailer_for(&f).await;
+        let senders = Senders { mailer, http: reqwest::Client::new() };
+        let mut ids = Vec::new();
+        for n in 0..24 {
+            let column = format!("C{n}");
+            let r = new_report(UNPARISHED, "Street light not working", &[("column", column.as_str())]);
+            ids.push(f.reports.submit(f.council, r).await.unwrap().id);
+        }
+        let config = SendConfig { batch: 5, ..quick() };
+        let worker = |reports: reports::Reports, senders: Senders, config: SendConfig| async move {
+            let mut total = 0;
+            loop {
+                let n = reports.send_due(&senders, &config).await.unwrap();
+                if n == 0 {
+                    return total;
+                }
+                total += n;
+            }
+        };
+        let (a, b, c) = tokio::join!(
+            tokio::spawn(worker(f.reports.clone(), senders.clone(), config.clone())),
+            tokio::spawn(worker(f.reports.clone(), senders.clone(), config.clone())),
+            tokio::spawn(worker(f.reports.clone(), senders.clone(), config.clone())),
+        );
+        assert_eq!(a.unwrap() + b.unwrap() + c.unwrap(), 24, "every job claimed once in all");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 24, "each report POSTed exactly once");
+        for id in ids {
+            let r = f.reports.report(Some(f.council), id).await.unwrap();
+            assert_eq!(r.destinations[0].state, "sent");
+        }
+        f.test.cleanup().await;
+    }
+}
