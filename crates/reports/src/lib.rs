@@ -8,6 +8,7 @@
 
 mod bodies;
 mod error;
+mod export;
 mod mailer;
 mod model;
 pub mod open311;

@@ -198,3 +198,23 @@ async fn body_definitions_are_checked_whole_and_belong_to_one_council() {
         f.test.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_bodys_staff_export_its_reports_as_csv_without_personal_details() {
+    for f in fixtures().await {
+        let mut r = new_report(ASHBY_ROAD, "Speeding traffic", &[("speed_limit", "30")]);
+        r.description = "=HYPERLINK(\"x\"), then \"racing\"".into();
+        let id = f.reports.submit(f.council, r).await.unwrap().id;
+        f.reports.submit(f.council, new_report(ASHBY_ROAD, "Pothole", &[])).await.unwrap();
+        let filter = reports::ListFilter { limit: 100, ..Default::default() };
+        let csv = f.reports.export_csv(f.council, "ashby-pc", &filter).await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert_eq!(lines[0], "id,created_at,status,category,service_code,lat,lon,address,description,sent,failure");
+        assert!(lines[1].starts_with(&format!("{id},")), "{csv}");
+        assert!(lines[1].contains(r#",open,Speeding traffic,speeding,51.4,0.4,"School Lane, Ashby","#), "{csv}");
+        assert!(lines[1].contains(r#","'=HYPERLINK(""x""), then ""racing""",queued,"#), "{csv}");
+        assert!(!csv.contains("ada@example.org") && !csv.contains("Ada"));
+        f.test.cleanup().await;
+    }
+}
