@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
+#[allow(unused_imports)]
 pub use registers::testing::stores;
 
 /// The RSF test vectors shipped beside the workspace.
