@@ -1,6 +1,6 @@
 //! The citizen's side of the instance: the web brick's pages with the identity brick's sign-in,
 //! account and staff pages, the consent brick's request and "Your data" pages, the
-//! notifications staff pages, the hosted payment pages, and the
+//! notifications staff pages, the hosted payment pages, the external (OpenID Connect) sign-in, and the
 //! demonstration vehicle check, all behind the identity layer (which resolves the session into a
 //! `web::Visitor` and refuses forged forms). The JSON APIs are not behind it: they authenticate
 //! with bearer keys, not cookies.
@@ -18,16 +18,20 @@ use crate::configuration::Settings;
 use crate::vehicle_check::{self, VehicleCheckState};
 
 /// The identity brick for `public_url`, the origin citizens use (cookies are `Secure` unless it
-/// is plain-HTTP localhost), sending sign-in codes through `[notify] smtp_url` when set.
+/// is plain-HTTP localhost), sending sign-in codes through `[notify] smtp_url` when set, its
+/// sign-in page linking to the `[oidc]` provider when there is one.
 pub fn identity(settings: &Settings, store: Store, public_url: &str) -> anyhow::Result<Identity> {
-    let identity = Identity::new(store, IdentityConfig::new(public_url));
+    let mut config = IdentityConfig::new(public_url);
+    config.external_sign_in = settings.oidc.as_ref().map(crate::oidc::sign_in_link);
+    let identity = Identity::new(store, config);
     let Some(url) = &settings.notify.smtp_url else { return Ok(identity) };
     let smtp = SmtpEmailSender::new(url, &settings.notify.email_from)
         .with_context(|| format!("invalid notify.smtp_url {url:?} for sign-in emails"))?;
     Ok(identity.with_email_sender(Arc::new(smtp)))
 }
 
-/// Every page route, wrapped in the identity layer.
+/// Every page route, wrapped in the identity layer; with an `[oidc]` table, the external sign-in
+/// routes too (the provider is discovered here, so start-up fails if it cannot be reached).
 pub async fn router(
     settings: &Settings,
     store: Store,
@@ -46,6 +50,9 @@ pub async fn router(
         .merge(notifications::pages::router(notifications::pages::PagesState::new(notify, web_state.clone())))
         .merge(payments::pages::router(payments::pages::PagesState { payments, web: web_state }))
         .merge(vehicle_check::router(vehicle));
+    if let Some(oidc) = &settings.oidc {
+        pages = pages.merge(crate::oidc::routes(oidc, identity_state.identity.clone()).await?);
+    }
     if settings.dev_pages {
         pages = pages.merge(identity::dev_router(identity_state.clone()));
     }

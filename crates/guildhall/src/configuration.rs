@@ -56,6 +56,104 @@ pub struct Settings {
     /// How the notifications platform delivers (the `[notify]` table).
     #[serde(default)]
     pub notify: NotifySettings,
+    /// Sign-in through an external OpenID Connect provider (the `[oidc]` table); none when absent.
+    #[serde(default)]
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The `[oidc]` table: one OpenID Provider citizens may sign in with (GOV.UK One Login or the
+/// council's own IdP), the client registered there, and the key sealing a started sign-in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The issuer URL exactly as the provider's discovery document states it.
+    pub issuer: String,
+    /// The client id from the provider's registration.
+    pub client_id: String,
+    /// `client_secret_basic` (default), `client_secret_post` or `private_key_jwt`.
+    #[serde(default)]
+    pub client_auth: oidc_login::ClientAuthMethod,
+    /// The client secret, for the two `client_secret_*` methods.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// For `private_key_jwt`: the RSA private key, PKCS#1 PEM.
+    #[serde(default)]
+    pub private_key_path: Option<std::path::PathBuf>,
+    /// For `private_key_jwt`: the `kid` registered with that key.
+    #[serde(default)]
+    pub private_key_id: Option<String>,
+    /// The callback URL registered with the provider; default `{public_url}/oidc/callback`.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    /// The scopes asked for (`openid` is always sent); default `["openid", "email"]`.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// The provider's name on the sign-in button ("Sign in with {display_name}").
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Extra authorization parameters (One Login's `vtr`, `ui_locales`).
+    #[serde(default)]
+    pub authorize_params: BTreeMap<String, String>,
+    /// At least 32 random bytes (the text's bytes), the same on every node: the HMAC key of the
+    /// cookie that carries a started sign-in to the callback.
+    pub cookie_key: String,
+}
+
+/// The shortest cookie key accepted, in bytes: an HMAC-SHA256 key should be as long as its output.
+pub const MIN_OIDC_COOKIE_KEY_BYTES: usize = 32;
+
+impl OidcSettings {
+    /// The relying party's configuration, its callback defaulting to `{public_url}/oidc/callback`.
+    pub fn login_config(&self, public_url: &str) -> oidc_login::OidcConfig {
+        let redirect_url = self
+            .redirect_url
+            .clone()
+            .unwrap_or_else(|| format!("{}{}", public_url.trim_end_matches('/'), oidc_login::http::CALLBACK_PATH));
+        let mut config = oidc_login::OidcConfig::new(&self.issuer, &self.client_id, &redirect_url);
+        config.client_auth = self.client_auth;
+        config.client_secret = self.client_secret.clone();
+        config.private_key_path = self.private_key_path.clone();
+        config.private_key_id = self.private_key_id.clone();
+        if let Some(scopes) = &self.scopes {
+            config.scopes = scopes.clone();
+        }
+        if let Some(name) = &self.display_name {
+            config.display_name = name.clone();
+        }
+        config.authorize_params = self.authorize_params.clone();
+        config
+    }
+
+    /// Refuses a cookie key too short to be a safe HMAC key, naming the setting and the fix.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let length = self.cookie_key.len();
+        if length < MIN_OIDC_COOKIE_KEY_BYTES {
+            bail!(
+                "oidc.cookie_key is {length} bytes; it must be at least {MIN_OIDC_COOKIE_KEY_BYTES} random bytes, \
+                 the same on every node (e.g. the output of `openssl rand -base64 48`)"
+            );
+        }
+        Ok(())
+    }
+}
+
+// The client secret and the cookie key must never reach a log line through `{:?}`.
+impl std::fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_auth", &self.client_auth)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field("private_key_path", &self.private_key_path)
+            .field("private_key_id", &self.private_key_id)
+            .field("redirect_url", &self.redirect_url)
+            .field("scopes", &self.scopes)
+            .field("display_name", &self.display_name)
+            .field("authorize_params", &self.authorize_params)
+            .field("cookie_key", &"[redacted]")
+            .finish()
+    }
 }
 
 /// How notifications leave the instance: by default everything goes to the sandbox (stored,
@@ -107,6 +205,7 @@ impl Default for Settings {
             public_url: None,
             dev_pages: false,
             notify: NotifySettings::default(),
+            oidc: None,
         }
     }
 }
@@ -155,7 +254,11 @@ impl Settings {
             overrides.database_url = Some(DEMO_DATABASE_URL.to_string());
         }
         figment = figment.merge(Serialized::defaults(overrides));
-        figment.extract().context("invalid configuration")
+        let settings: Settings = figment.extract().context("invalid configuration")?;
+        if let Some(oidc) = &settings.oidc {
+            oidc.check().context("invalid configuration")?;
+        }
+        Ok(settings)
     }
 }
 
@@ -176,6 +279,30 @@ mod tests {
             assert_eq!(s.origin, "env.example");
             assert_eq!(s.log_format, LogFormat::Json);
             assert_eq!(s.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own large error type
+    fn an_oidc_table_is_read_and_a_short_cookie_key_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            let table = "[oidc]\nissuer = \"https://idp.example\"\nclient_id = \"c\"\nclient_secret = \"s\"\n\
+                         display_name = \"Exampleshire ID\"\n";
+            jail.create_file("long.toml", &format!("{table}cookie_key = \"{}\"\n", "k".repeat(32)))?;
+            jail.create_file("short.toml", &format!("{table}cookie_key = \"{}\"\n", "k".repeat(31)))?;
+            let s = Settings::load(&Cli::parse_from(["guildhall", "--config", "long.toml", "serve"]))
+                .map_err(|e| e.to_string())?;
+            let config = s.oidc.as_ref().expect("the table is read").login_config("https://s.example/");
+            assert_eq!(config.redirect_url, "https://s.example/oidc/callback");
+            assert_eq!(config.display_name, "Exampleshire ID");
+            assert_eq!(config.scopes, ["openid", "email"]);
+            assert!(!format!("{s:?}").contains(&"k".repeat(32)), "the key stays out of logs");
+            let error = Settings::load(&Cli::parse_from(["guildhall", "--config", "short.toml", "serve"]))
+                .expect_err("a 31-byte key is refused");
+            assert!(format!("{error:#}").contains("oidc.cookie_key is 31 bytes"), "{error:#}");
+            let none = Settings::load(&Cli::parse_from(["guildhall", "serve"])).map_err(|e| e.to_string())?;
+            assert!(none.oidc.is_none());
             Ok(())
         });
     }

@@ -13,6 +13,7 @@ pub mod demo_accounts;
 pub mod demo_places;
 pub mod lookups;
 pub mod notify;
+pub mod oidc;
 pub mod ops;
 pub mod pages;
 pub mod pay;

@@ -51,6 +51,19 @@ pub struct IdentityConfig {
     pub trust_forwarded_for: bool,
     /// The largest form body the CSRF check buffers; larger form posts get 413.
     pub max_form_bytes: usize,
+    /// A sign-in through another provider (OpenID Connect) the citizen sign-in page links to;
+    /// `None` when the instance has none. The journey itself lives outside this brick.
+    pub external_sign_in: Option<ExternalSignInLink>,
+}
+
+/// The citizen sign-in page's link to an external provider's sign-in ("Sign in with {label}").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalSignInLink {
+    /// The provider's name as citizens know it ("GOV.UK One Login").
+    pub label: String,
+    /// The path under the council's prefix that starts the journey (`sign-in/oidc` links to
+    /// `/{council}/sign-in/oidc`); it is given `?return_to=` the page to come back to.
+    pub path: String,
 }
 
 impl IdentityConfig {
@@ -67,6 +80,7 @@ impl IdentityConfig {
             rate_limits: RateLimits::default(),
             trust_forwarded_for: false,
             max_form_bytes: 2 * 1024 * 1024,
+            external_sign_in: None,
         }
     }
 

@@ -22,7 +22,7 @@ mod sessions;
 
 pub use accounts::{Citizen, CitizenId, EmailAddress, Role, Staff, StaffId};
 pub use codes::{CodeAudience, CodeRequest};
-pub use config::{IdentityConfig, RateLimits};
+pub use config::{ExternalSignInLink, IdentityConfig, RateLimits};
 pub use email::{BoxFuture, EmailSender, SandboxEmail, SandboxEmailSender, SmtpEmailSender};
 pub use error::{IdentityError, Result};
 pub use http::{ClientIp, IdentityLayer, IdentityState, RequireCitizen, RequireStaff, dev_router, layer, router};

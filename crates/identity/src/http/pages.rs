@@ -78,9 +78,17 @@ fn sign_in_page(
             "csrf_token": visitor.csrf_token,
         })
     });
+    let external = state.identity.config().external_sign_in.as_ref().filter(|_| !staff).map(|link| {
+        let after = return_to.map_or_else(|| format!("{prefix}/account"), str::to_string);
+        json!({
+            "label": link.label,
+            "href": format!("{prefix}/{}?return_to={}", link.path.trim_start_matches('/'), urlencoding::encode(&after)),
+        })
+    });
     let context = json!({
         "heading": heading, "intro": intro, "action": action, "csrf": visitor.csrf_input(),
         "return_to": return_to, "email": email, "errors": errors.by_field(), "passkey": passkey,
+        "external": external,
     });
     state.page(status, Some(council), title, visitor, errors, templates::SIGN_IN, context)
 }

@@ -38,6 +38,10 @@ pub const SIGN_IN: (&str, &str) = (
 </div>
 <script src="/identity/passkeys.js" defer></script>
 {% endif %}
+{% if external %}
+<h2 class="govuk-heading-m">Or use another account</h2>
+<a href="{{ external.href }}" role="button" draggable="false" class="govuk-button govuk-button--secondary" data-module="govuk-button">Sign in with {{ external.label }}</a>
+{% endif %}
 </div></div>"#,
 );
 
