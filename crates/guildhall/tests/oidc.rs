@@ -237,6 +237,10 @@ async fn a_citizen_signs_in_with_the_councils_openid_provider_through_a_live_ser
 
         // A callback whose state was changed is refused and signs nobody in.
         let mut browser = Browser::new();
+        let staff_page = browser.get(&base.join(&format!("/{COUNCIL}/staff/sign-in")).unwrap()).await;
+        assert_eq!(staff_page.status(), 200);
+        let staff_html = staff_page.text().await.unwrap();
+        assert!(!staff_html.contains("Sign in with Exampleshire ID"), "staff sign in with their council's codes only");
         let mut callback = to_callback(&mut browser, &base).await;
         let pairs: Vec<(String, String)> = callback
             .query_pairs()
