@@ -38,6 +38,8 @@ pub struct Seeded {
     pub places: crate::demo_places::PlacesSeeded,
     /// The hand-made demo vehicles, with their keepers' addresses and what a check should find.
     pub vehicles: Vec<parking_registers::DemoEntry>,
+    /// An Open311 API key for the county's body (shown once).
+    pub open311_key: String,
 }
 
 /// Seeds the demo data, then serves it.
@@ -58,6 +60,12 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     println!("Sign in at {base}/exampleshire/sign-in with any email address; the code arrives at {base}/dev/emails.");
     println!(
         "Staff sign in at {base}/exampleshire/staff/sign-in as admin@exampleshire.example (Northtown: admin@northtown.example)."
+    );
+    println!(
+        "Open311 GeoReport v2 at {base}/open311/v2/discovery.json; services of the county: \
+         {base}/open311/v2/services.json?jurisdiction_id={}; its API key (shown once): {}",
+        crate::demo_bodies::COUNTY_BODY,
+        seeded.open311_key
     );
     println!("Demo vehicles (made up) for the vehicle check:");
     for v in &seeded.vehicles {
@@ -136,7 +144,10 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     let street_key = registers.create_key(&street, "demo").await?;
     let pay_key =
         payments::Payments::new(store.clone()).create_key(council.id, payments::KeyType::Test, "demo").await?;
-    Ok(Seeded { street_key, pay_key, imported, places, vehicles: parking.demo })
+    let area_view = areas::AreaView::build(&registers).await.context("building the demo's area view")?;
+    let reports = reports::Reports::new(store.clone(), std::sync::Arc::new(area_view));
+    let open311_key = crate::demo_bodies::seed(&reports, council.id).await.context("seeding the demo's bodies")?;
+    Ok(Seeded { street_key, pay_key, imported, places, vehicles: parking.demo, open311_key })
 }
 
 /// A made-up Exampleshire street: USRN (also the key), name, locality, town, start and end dates.

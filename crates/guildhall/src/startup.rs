@@ -24,6 +24,7 @@ pub struct Application {
     router: Router,
     store: Store,
     notify_worker: notifications::Worker,
+    reports_worker: reports::Worker,
     /// The background tasks of the other bricks (payment webhooks and expiry, session sweeping),
     /// stopped with the server.
     housekeeping: Vec<tokio::task::JoinHandle<()>>,
@@ -39,6 +40,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     consent::Consent::migrate(&store).await.context("cannot migrate the consent tables")?;
     payments::Payments::migrate(&store).await.context("cannot migrate the payments tables")?;
     parking_registers::migrate(&store).await.context("cannot migrate the parking tables")?;
+    reports::Reports::migrate(&store).await.context("cannot migrate the reports tables")?;
     Ok(store)
 }
 
@@ -59,14 +61,18 @@ impl Application {
         let notify = crate::notify::brick(&settings.notify, store.clone());
         let payments = payments::Payments::new(store.clone());
         let identity = crate::accounts::identity(&settings, store.clone(), &public_url)?;
-        let router =
+        let (router, reports) =
             router(&settings, store.clone(), notify.clone(), payments.clone(), identity.clone(), &public_url).await?;
+        let mailer = crate::reporting::mailer(&reports, &notify, &Councils::new(store.clone()))
+            .await
+            .context("cannot connect reports to their councils' Notify services")?;
+        let reports_worker = crate::reporting::worker(&reports, mailer);
         let notify_worker = crate::notify::worker(&settings.notify, notify)?;
         let housekeeping = vec![
             crate::pay::spawn_housekeeping(payments, Councils::new(store.clone())),
             crate::accounts::sweep_expired_sessions(identity),
         ];
-        Ok(Application { address, listener, router, store, notify_worker, housekeeping })
+        Ok(Application { address, listener, router, store, notify_worker, reports_worker, housekeeping })
     }
 
     /// The port actually bound.
@@ -87,6 +93,7 @@ impl Application {
             .await
             .context("the HTTP server failed")?;
         self.notify_worker.stop().await;
+        self.reports_worker.stop().await;
         for task in self.housekeeping {
             task.abort();
         }
@@ -96,7 +103,8 @@ impl Application {
     }
 }
 
-/// Every route the instance serves, with its OpenAPI document, request tracing and metrics.
+/// Every route the instance serves, with its OpenAPI document, request tracing and metrics, and
+/// the reports brick those routes serve (its worker is started beside them).
 pub async fn router(
     settings: &Settings,
     store: Store,
@@ -104,7 +112,7 @@ pub async fn router(
     payments: payments::Payments,
     identity: identity::Identity,
     public_url: &str,
-) -> anyhow::Result<Router> {
+) -> anyhow::Result<(Router, reports::Reports)> {
     let registers = Registers::new(store.clone());
     let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
     let registers_for_views = Registers::new(store.clone());
@@ -112,7 +120,8 @@ pub async fn router(
         registers.checkpoint_signer(&settings.origin).await.context("cannot load the checkpoint signing key")?;
     let state = ApiState { registers, councils: Councils::new(store.clone()), signer, origin: settings.origin.clone() };
     let (api, mut openapi) = registers::api::router(state);
-    let (lookups, lookups_openapi) = lookups(&registers_for_views).await?;
+    let (lookups, lookups_openapi, areas) = lookups(&registers_for_views).await?;
+    let reports = crate::reporting::brick(store.clone(), areas);
     openapi.merge(lookups_openapi);
     let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify.clone());
     openapi.merge(notify_openapi);
@@ -123,19 +132,22 @@ pub async fn router(
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
     let pages = crate::accounts::router(settings, store.clone(), identity, notify.clone(), payments).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
-    Ok(api
+    let router = api
         .merge(lookups)
+        .merge(reports::open311::router(reports.clone()))
         .merge(notify_routes)
         .merge(pay_routes)
         .merge(pages)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))
-        .layer(TraceLayer::new_for_http()))
+        .layer(TraceLayer::new_for_http());
+    Ok((router, reports))
 }
 
 /// The look-ups over national registers: addresses, areas (MapIt's shapes) and postcodes, each a
-/// view replayed from its register now and following it afterwards.
-async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::openapi::OpenApi)> {
+/// view replayed from its register now and following it afterwards; and the area view, which
+/// report routing reads too.
+async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::openapi::OpenApi, areas::api::AreaState)> {
     let started = std::time::Instant::now();
     let address_register =
         addresses::ensure_address_register(registers).await.context("cannot open the address register")?;
@@ -157,11 +169,11 @@ async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::opena
         LookupState { postcodes: Arc::new(tokio::sync::RwLock::new(postcodes)), areas: areas.clone(), addresses };
     crate::lookups::follow(registers.clone(), &state);
     let (address_routes, mut openapi) = address_search::api::router(state.addresses.clone());
-    let (area_routes, area_openapi) = areas::api::router(areas);
+    let (area_routes, area_openapi) = areas::api::router(areas.clone());
     let (joined, joined_openapi) = crate::lookups::routes(state).split_for_parts();
     openapi.merge(area_openapi);
     openapi.merge(joined_openapi);
-    Ok((address_routes.merge(area_routes).merge(joined), openapi))
+    Ok((address_routes.merge(area_routes).merge(joined), openapi, areas))
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.
