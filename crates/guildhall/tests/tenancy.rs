@@ -9,12 +9,15 @@ use common::{csrf_token, location, session_cookie};
 use reqwest::redirect::Policy;
 
 /// Every staff route the instance serves, with `{council}` for the prefix (identity's staff
-/// home, the notifications staff pages). A new staff route belongs in this list.
-const STAFF_ROUTES: [&str; 4] = [
+/// home, the notifications staff pages, the payments settlement page and its CSV). A new staff
+/// route belongs in this list.
+const STAFF_ROUTES: [&str; 6] = [
     "/{council}/staff",
     "/{council}/staff/notifications",
     "/{council}/staff/notifications/00000000-0000-4000-8000-000000000000",
     "/{council}/staff/notifications/00000000-0000-4000-8000-000000000000/email",
+    "/{council}/staff/payments/settlement?day=2026-11-23",
+    "/{council}/staff/payments/settlement.csv?day=2026-11-23",
 ];
 
 /// Signs in at `/{council}/staff/sign-in` with the code from the sandbox mailbox; returns the
