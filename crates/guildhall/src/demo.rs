@@ -69,7 +69,7 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     );
     println!("Demo vehicles (made up) for the vehicle check:");
     for v in &seeded.vehicles {
-        println!("  {:<8} kept at {} ({}): {}", v.registration, v.address, v.postcode, v.expect);
+        println!("  {:<8} kept at {}: {}", v.registration, v.address, v.expect);
     }
     println!("Try:");
     for path in [
