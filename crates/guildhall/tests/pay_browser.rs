@@ -9,26 +9,16 @@
 #[allow(unused_imports)]
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::{Server, guildhall, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_pays_on_the_hosted_pages_in_chromium_with_javascript_off_and_axe_finds_nothing() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let ready = Path::new("/usr/bin/chromium").exists()
-        && root.join("tests/e2e/node_modules/playwright-core").exists()
-        && Command::new("node").arg("--version").output().is_ok();
-    if !ready {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        let message = "the browser journeys need /usr/bin/chromium, node and `npm ci --prefix tests/e2e`";
-        if !ci && std::env::var("GUILDHALL_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-            eprintln!("SKIPPED: {message}");
-            return;
-        }
-        panic!("{message} (outside CI, GUILDHALL_SKIP_BROWSER=1 skips this test)");
+    if !common::browser_ready() {
+        return;
     }
+    let root = common::repository_root();
 
     let t = store::testing::sqlite().await;
     let url = t.url.as_str();

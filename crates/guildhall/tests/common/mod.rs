@@ -193,3 +193,27 @@ pub fn csrf_token(html: &str) -> String {
     let start = html.find(marker).expect("the form carries an anti-forgery token") + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
+
+/// The repository root (where `tests/e2e` lives).
+pub fn repository_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Whether the browser journeys can run: Debian's chromium, node and `tests/e2e`'s npm packages.
+/// When they cannot, this panics, except outside CI with `GUILDHALL_SKIP_BROWSER=1`, where it
+/// says SKIPPED and returns false, so a browser test is never skipped silently.
+pub fn browser_ready() -> bool {
+    let ready = std::path::Path::new("/usr/bin/chromium").exists()
+        && repository_root().join("tests/e2e/node_modules/playwright-core").exists()
+        && Command::new("node").arg("--version").output().is_ok();
+    if ready {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let message = "the browser journeys need /usr/bin/chromium, node and `npm ci --prefix tests/e2e`";
+    if !ci && std::env::var("GUILDHALL_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("SKIPPED: {message}");
+        return false;
+    }
+    panic!("{message} (outside CI, GUILDHALL_SKIP_BROWSER=1 skips this test)");
+}
