@@ -49,6 +49,9 @@ pub enum Command {
     /// Work with service definitions (the low-code services' YAML files).
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Manage report-a-problem bodies and their categories from data files.
+    #[command(subcommand)]
+    Bodies(crate::commands::bodies::BodiesCommand),
 }
 
 /// `guildhall service …`.

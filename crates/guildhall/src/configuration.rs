@@ -157,9 +157,11 @@ impl std::fmt::Debug for OidcSettings {
 }
 
 /// How notifications leave the instance: by default everything goes to the sandbox (stored,
-/// visible on the development pages); with `smtp_url` email goes out through that relay, and
-/// the sandbox stays behind it as the fall-back unless `sandbox_fallback = false`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// visible on the development pages); with `smtp_url` email goes out through that relay, with
+/// `sms_http_url` text messages through a Firetext-shaped HTTP API and with `letter_http_url`
+/// letters through a print-and-post API, and the sandbox stays behind each as the fall-back
+/// unless `sandbox_fallback = false`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NotifySettings {
     /// `smtp://host:port`, `smtps://user:pass@host` or `smtp://host?tls=required`: the relay email goes through.
@@ -168,12 +170,87 @@ pub struct NotifySettings {
     pub email_from: String,
     /// The domain in `content.from_email` of Notify's responses (`{service}@{domain}`).
     pub email_from_domain: String,
-    /// The sender shown in `content.from_number` of text messages.
+    /// The sender shown in `content.from_number` of text messages (and sent as `from` to the SMS API).
     pub sms_sender: String,
-    /// Keep the sandbox as the last provider of each chain, so nothing is lost while the relay is down.
+    /// Keep the sandbox as the last provider of each chain, so nothing is lost while a provider is down.
     pub sandbox_fallback: bool,
     /// The public origin used in `uri` and paging links (`https://notify.example.gov.uk`); default: the `Host` header.
     pub base_url: Option<String>,
+    /// The base of a Firetext-shaped SMS API (`https://www.firetext.co.uk/api`); none: texts go to the sandbox.
+    pub sms_http_url: Option<String>,
+    /// The SMS API's key (its `apiKey` field); required with `sms_http_url`.
+    pub sms_http_key: Option<String>,
+    /// The secret the SMS API's receipts carry (`/notify/receipts/sms/firetext?token=…`); required with `sms_http_url`.
+    pub sms_http_receipt_token: Option<String>,
+    /// The base of a print-and-post letter API (`POST {base}/print-jobs`); none: letters go to the sandbox.
+    pub letter_http_url: Option<String>,
+    /// The print API's key (its `X-API-Key` header); required with `letter_http_url`.
+    pub letter_http_key: Option<String>,
+    /// The secret the print API's receipts carry (`/notify/receipts/letter/print-api?token=…`); required with `letter_http_url`.
+    pub letter_http_receipt_token: Option<String>,
+}
+
+/// The shortest receipt token accepted: it is all that stands between the internet and a
+/// forged "delivered".
+pub const MIN_RECEIPT_TOKEN_CHARS: usize = 16;
+
+impl NotifySettings {
+    /// Refuses an HTTP provider URL given without its key or receipt token (or a token too short
+    /// to be secret), naming the missing setting, so a half-configured provider stops start-up
+    /// instead of failing every message or taking no receipts.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let providers = [
+            ("sms_http", &self.sms_http_url, &self.sms_http_key, &self.sms_http_receipt_token),
+            ("letter_http", &self.letter_http_url, &self.letter_http_key, &self.letter_http_receipt_token),
+        ];
+        for (prefix, url, key, token) in providers {
+            let Some(url) = url else { continue };
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("notify.{prefix}_url {url:?} must be an http:// or https:// URL");
+            }
+            if key.as_deref().is_none_or(str::is_empty) {
+                bail!(
+                    "notify.{prefix}_url is set but notify.{prefix}_key is missing (GUILDHALL_NOTIFY__{}_KEY)",
+                    prefix.to_ascii_uppercase()
+                );
+            }
+            match token {
+                None => bail!(
+                    "notify.{prefix}_url is set but notify.{prefix}_receipt_token is missing \
+                     (GUILDHALL_NOTIFY__{}_RECEIPT_TOKEN): at least {MIN_RECEIPT_TOKEN_CHARS} random characters, \
+                     e.g. the output of `openssl rand -hex 16`",
+                    prefix.to_ascii_uppercase()
+                ),
+                Some(token) if token.chars().count() < MIN_RECEIPT_TOKEN_CHARS => bail!(
+                    "notify.{prefix}_receipt_token is {} characters; it must be at least {MIN_RECEIPT_TOKEN_CHARS}",
+                    token.chars().count()
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+// Provider keys, receipt tokens and an SMTP password must never reach a log line through `{:?}`.
+impl std::fmt::Debug for NotifySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("NotifySettings")
+            .field("smtp_url", &redacted(&self.smtp_url))
+            .field("email_from", &self.email_from)
+            .field("email_from_domain", &self.email_from_domain)
+            .field("sms_sender", &self.sms_sender)
+            .field("sandbox_fallback", &self.sandbox_fallback)
+            .field("base_url", &self.base_url)
+            .field("sms_http_url", &self.sms_http_url)
+            .field("sms_http_key", &redacted(&self.sms_http_key))
+            .field("sms_http_receipt_token", &redacted(&self.sms_http_receipt_token))
+            .field("letter_http_url", &self.letter_http_url)
+            .field("letter_http_key", &redacted(&self.letter_http_key))
+            .field("letter_http_receipt_token", &redacted(&self.letter_http_receipt_token))
+            .finish()
+    }
 }
 
 impl Default for NotifySettings {
@@ -185,6 +262,12 @@ impl Default for NotifySettings {
             sms_sender: "Guildhall".to_string(),
             sandbox_fallback: true,
             base_url: None,
+            sms_http_url: None,
+            sms_http_key: None,
+            sms_http_receipt_token: None,
+            letter_http_url: None,
+            letter_http_key: None,
+            letter_http_receipt_token: None,
         }
     }
 }
@@ -245,6 +328,11 @@ impl Settings {
             "log_format",
             "public_url",
         ]));
+        // `GUILDHALL_NOTIFY__SMS_HTTP_KEY` and the like: one variable for each key of `[notify]`.
+        figment = figment.merge(
+            Env::prefixed("GUILDHALL_NOTIFY__")
+                .map(|key| format!("notify.{}", key.as_str().to_ascii_lowercase()).into()),
+        );
         let mut overrides = Overrides { database_url: cli.database_url.clone(), ..Overrides::default() };
         if let Command::Serve(args) | Command::Demo(args) = &cli.command {
             overrides.bind = args.bind;
@@ -258,6 +346,7 @@ impl Settings {
         if let Some(oidc) = &settings.oidc {
             oidc.check().context("invalid configuration")?;
         }
+        settings.notify.check().context("invalid configuration")?;
         Ok(settings)
     }
 }
@@ -303,6 +392,37 @@ mod tests {
             assert!(format!("{error:#}").contains("oidc.cookie_key is 31 bytes"), "{error:#}");
             let none = Settings::load(&Cli::parse_from(["guildhall", "serve"])).map_err(|e| e.to_string())?;
             assert!(none.oidc.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own large error type
+    fn http_providers_come_from_notify_variables_and_a_missing_key_is_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("n.toml", "[notify]\nsms_sender = \"Council\"\n")?;
+            jail.set_env("GUILDHALL_NOTIFY__SMS_HTTP_URL", "http://127.0.0.1:9/api");
+            jail.set_env("GUILDHALL_NOTIFY__SMS_HTTP_KEY", "ft-key-1");
+            jail.set_env("GUILDHALL_NOTIFY__SMS_HTTP_RECEIPT_TOKEN", "0123456789abcdef");
+            jail.set_env("GUILDHALL_NOTIFY__SANDBOX_FALLBACK", "false");
+            let s = Settings::load(&Cli::parse_from(["guildhall", "--config", "n.toml", "serve"]))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(s.notify.sms_http_url.as_deref(), Some("http://127.0.0.1:9/api"));
+            assert_eq!(s.notify.sms_http_key.as_deref(), Some("ft-key-1"));
+            assert_eq!(s.notify.sms_sender, "Council", "the file's table and the variables merge");
+            assert!(!s.notify.sandbox_fallback);
+            assert!(!format!("{s:?}").contains("ft-key-1"), "the key stays out of logs");
+            assert!(!format!("{s:?}").contains("0123456789abcdef"), "the token stays out of logs");
+
+            jail.set_env("GUILDHALL_NOTIFY__LETTER_HTTP_URL", "http://127.0.0.1:9/print");
+            let error = Settings::load(&Cli::parse_from(["guildhall", "serve"])).expect_err("no letter key");
+            assert!(format!("{error:#}").contains("notify.letter_http_key is missing"), "{error:#}");
+            jail.set_env("GUILDHALL_NOTIFY__LETTER_HTTP_KEY", "pr-key");
+            let error = Settings::load(&Cli::parse_from(["guildhall", "serve"])).expect_err("no letter token");
+            assert!(format!("{error:#}").contains("notify.letter_http_receipt_token is missing"), "{error:#}");
+            jail.set_env("GUILDHALL_NOTIFY__LETTER_HTTP_RECEIPT_TOKEN", "short");
+            let error = Settings::load(&Cli::parse_from(["guildhall", "serve"])).expect_err("a short token");
+            assert!(format!("{error:#}").contains("letter_http_receipt_token is 5 characters"), "{error:#}");
             Ok(())
         });
     }

@@ -75,6 +75,7 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<u8> {
     for path in [
         "/exampleshire/",
         "/exampleshire/check-vehicle-tax",
+        "/exampleshire/services/parking-permit",
         "/exampleshire/your-data",
         "/registers",
         "/registers/local-authority-eng/records",
@@ -147,6 +148,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     let area_view = areas::AreaView::build(&registers).await.context("building the demo's area view")?;
     let reports = reports::Reports::new(store.clone(), std::sync::Arc::new(area_view));
     let open311_key = crate::demo_bodies::seed(&reports, council.id).await.context("seeding the demo's bodies")?;
+    crate::services_wiring::publish_shipped(store).await.context("publishing the shipped services")?;
     Ok(Seeded { street_key, pay_key, imported, places, vehicles: parking.demo, open311_key })
 }
 

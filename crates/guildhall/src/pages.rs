@@ -27,9 +27,61 @@ async fn councils_for_web(councils: &Councils, settings: &Settings) -> anyhow::R
                 web::Council::new(slug, &council.name, DEFAULT_BRAND_COLOUR)?
             }
         };
-        out.push(web_council);
+        let (services, staff_pages) = directory(councils.store(), council.id).await;
+        out.push(web_council.with_services(services).with_staff_pages(staff_pages));
     }
     Ok(out)
+}
+
+/// What the council's start page lists: each service it has published to the service engine,
+/// and "Report a problem" where it has bodies reports can go to; and what its staff home page
+/// lists: the case queue, the reports, notifications and the payments' settlement. A brick
+/// that cannot answer (say, its tables not yet migrated) leaves its links off rather than the page.
+async fn directory(store: &store::Store, council: store::CouncilId) -> (Vec<web::ServiceLink>, Vec<web::ServiceLink>) {
+    let link = |title: &str, path: &str, description: &str| web::ServiceLink {
+        title: title.into(),
+        path: path.into(),
+        description: description.into(),
+    };
+    let mut staff =
+        vec![link("Cases", "/staff/cases", "Applications the registers could not decide, waiting for a caseworker.")];
+    let mut links = Vec::new();
+    match services::published(store, council).await {
+        Ok(published) => links.extend(published.into_iter().map(|(slug, name)| web::ServiceLink {
+            path: format!("/services/{slug}"),
+            title: name,
+            description: "Apply online. We check the council's registers, with your permission, instead of asking you for documents."
+                .into(),
+        })),
+        Err(e) => tracing::debug!(error = %e, "no published services to list"),
+    }
+    match reports::offers_reports(store, council).await {
+        Ok(true) => {
+            links.push(link(
+                "Report a problem",
+                "/report",
+                "Potholes, fly-tipping, street lights, speeding: we send it to the council or parish that deals with it.",
+            ));
+            staff.push(link(
+                "Reports",
+                "/staff/reports",
+                "Problems reported to the council's bodies: status, map and CSV.",
+            ));
+        }
+        Ok(false) => {}
+        Err(e) => tracing::debug!(error = %e, "cannot tell whether reports can be sent"),
+    }
+    staff.push(link(
+        "Notifications",
+        "/staff/notifications",
+        "Recent emails, text messages and letters, with their status.",
+    ));
+    staff.push(link(
+        "Payments settlement",
+        "/staff/payments/settlement",
+        "Each day's payments and refunds, balancing to zero.",
+    ));
+    (links, staff)
 }
 
 /// The web brick's state for every council in the store, its council list refreshed in the

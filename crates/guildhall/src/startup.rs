@@ -41,6 +41,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     payments::Payments::migrate(&store).await.context("cannot migrate the payments tables")?;
     parking_registers::migrate(&store).await.context("cannot migrate the parking tables")?;
     reports::Reports::migrate(&store).await.context("cannot migrate the reports tables")?;
+    services::Engine::migrate(&store).await.context("cannot migrate the services tables")?;
     Ok(store)
 }
 
@@ -61,7 +62,7 @@ impl Application {
         let notify = crate::notify::brick(&settings.notify, store.clone());
         let payments = payments::Payments::new(store.clone());
         let identity = crate::accounts::identity(&settings, store.clone(), &public_url)?;
-        let (router, reports) =
+        let (router, reports, engine) =
             router(&settings, store.clone(), notify.clone(), payments.clone(), identity.clone(), &public_url).await?;
         let mailer = crate::reporting::mailer(&reports, &notify, &Councils::new(store.clone()))
             .await
@@ -71,6 +72,7 @@ impl Application {
         let housekeeping = vec![
             crate::pay::spawn_housekeeping(payments, Councils::new(store.clone())),
             crate::accounts::sweep_expired_sessions(identity),
+            crate::services_wiring::spawn_outbox(engine),
         ];
         Ok(Application { address, listener, router, store, notify_worker, reports_worker, housekeeping })
     }
@@ -104,7 +106,7 @@ impl Application {
 }
 
 /// Every route the instance serves, with its OpenAPI document, request tracing and metrics, and
-/// the reports brick those routes serve (its worker is started beside them).
+/// the reports brick and service engine those routes serve (their workers are started beside them).
 pub async fn router(
     settings: &Settings,
     store: Store,
@@ -112,7 +114,7 @@ pub async fn router(
     payments: payments::Payments,
     identity: identity::Identity,
     public_url: &str,
-) -> anyhow::Result<(Router, reports::Reports)> {
+) -> anyhow::Result<(Router, reports::Reports, services::Engine)> {
     let registers = Registers::new(store.clone());
     let registers = if settings.merkle_views { registers.with_merkle_views() } else { registers };
     let registers_for_views = Registers::new(store.clone());
@@ -120,8 +122,8 @@ pub async fn router(
         registers.checkpoint_signer(&settings.origin).await.context("cannot load the checkpoint signing key")?;
     let state = ApiState { registers, councils: Councils::new(store.clone()), signer, origin: settings.origin.clone() };
     let (api, mut openapi) = registers::api::router(state);
-    let (lookups, lookups_openapi, areas) = lookups(&registers_for_views).await?;
-    let reports = crate::reporting::brick(store.clone(), areas);
+    let (lookups, lookups_openapi, areas, addresses) = lookups(&registers_for_views).await?;
+    let reports = crate::reporting::brick(store.clone(), areas.clone());
     openapi.merge(lookups_openapi);
     let (notify_routes, notify_openapi) = crate::notify::routes(&settings.notify, notify.clone());
     openapi.merge(notify_openapi);
@@ -130,6 +132,21 @@ pub async fn router(
     let (ops_routes, ops_openapi) = ops::routes().split_for_parts();
     openapi.merge(ops_openapi);
     let openapi = Arc::new(openapi.to_json().context("cannot serialise the OpenAPI document")?);
+    let report_pages =
+        crate::report_pages::router(settings, store.clone(), &identity, reports.clone(), addresses.clone()).await?;
+    let bricks = crate::services_ports::Bricks {
+        store: store.clone(),
+        registers: registers_for_views.clone(),
+        consent: consent::Consent::new(store.clone(), registers_for_views.clone()),
+        identity: identity.clone(),
+        notify: notify.clone(),
+        payments: payments.clone(),
+        addresses,
+        public_url: public_url.to_string(),
+    };
+    let services_web = crate::pages::web_state(settings, Councils::new(store.clone())).await?;
+    let services = crate::services_wiring::build(settings, bricks, services_web).await?;
+    let report_staff = crate::report_staff::router(settings, store.clone(), &identity, reports.clone(), areas).await?;
     let pages = crate::accounts::router(settings, store.clone(), identity, notify.clone(), payments).await?;
     let ops_state = OpsState { store, metrics: ops::prometheus()?, openapi };
     let router = api
@@ -138,16 +155,21 @@ pub async fn router(
         .merge(notify_routes)
         .merge(pay_routes)
         .merge(pages)
+        .merge(report_staff)
+        .merge(report_pages)
+        .merge(services.pages)
         .merge(ops_routes.with_state(ops_state))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TraceLayer::new_for_http());
-    Ok((router, reports))
+    Ok((router, reports, services.engine))
 }
 
 /// The look-ups over national registers: addresses, areas (MapIt's shapes) and postcodes, each a
-/// view replayed from its register now and following it afterwards; and the area view, which
-/// report routing reads too.
-async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::openapi::OpenApi, areas::api::AreaState)> {
+/// view replayed from its register now and following it afterwards; and the area and address
+/// views, which report routing and the service engine read too.
+async fn lookups(
+    registers: &Registers,
+) -> anyhow::Result<(Router, utoipa::openapi::OpenApi, areas::api::AreaState, Arc<address_search::AddressView>)> {
     let started = std::time::Instant::now();
     let address_register =
         addresses::ensure_address_register(registers).await.context("cannot open the address register")?;
@@ -168,12 +190,13 @@ async fn lookups(registers: &Registers) -> anyhow::Result<(Router, utoipa::opena
     let state =
         LookupState { postcodes: Arc::new(tokio::sync::RwLock::new(postcodes)), areas: areas.clone(), addresses };
     crate::lookups::follow(registers.clone(), &state);
+    let addresses = state.addresses.clone();
     let (address_routes, mut openapi) = address_search::api::router(state.addresses.clone());
     let (area_routes, area_openapi) = areas::api::router(areas.clone());
     let (joined, joined_openapi) = crate::lookups::routes(state).split_for_parts();
     openapi.merge(area_openapi);
     openapi.merge(joined_openapi);
-    Ok((address_routes.merge(area_routes).merge(joined), openapi, areas))
+    Ok((address_routes.merge(area_routes).merge(joined), openapi, areas, addresses))
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

@@ -54,12 +54,15 @@ const REGISTER_PATHS: [&str; 17] = [
 
 /// Every path the application serves; the OpenAPI document must list exactly these.
 /// GOV.UK Notify's API v2, served at the root as its clients expect.
-const NOTIFY_PATHS: [&str; 10] = [
+const NOTIFY_PATHS: [&str; 13] = [
     "/v2/notifications",
+    "/v2/notifications/bulk",
+    "/v2/notifications/bulk/{id}",
     "/v2/notifications/email",
     "/v2/notifications/letter",
     "/v2/notifications/sms",
     "/v2/notifications/{id}",
+    "/v2/notifications/{id}/pdf",
     "/v2/received-text-messages",
     "/v2/template/{id}",
     "/v2/template/{id}/preview",

@@ -96,5 +96,13 @@ async fn the_demo_county_answers_address_postcode_and_area_look_ups() {
     let names: Vec<&str> = point.as_object().unwrap().values().map(|a| a["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"Exampleton District") && names.contains(&"Exampleshire"), "{point}");
     assert!(!names.contains(&"Upper Wendle"), "{point}");
+
+    // Exampleshire's start page lists the services it published and "Report a problem"
+    // (it has bodies to send reports to); the page still works with nothing to list.
+    let home = reqwest::get(format!("{base}/exampleshire/")).await.unwrap().text().await.unwrap();
+    for link in ["/exampleshire/services/parking-permit", "/exampleshire/services/bulky-waste", "/exampleshire/report"]
+    {
+        assert!(home.contains(&format!(r#"href="{link}""#)), "the start page lacks {link}");
+    }
     t.cleanup().await;
 }

@@ -11,13 +11,19 @@ use reqwest::redirect::Policy;
 /// Every staff route the instance serves, with `{council}` for the prefix (identity's staff
 /// home, the notifications staff pages, the payments settlement page and its CSV). A new staff
 /// route belongs in this list.
-const STAFF_ROUTES: [&str; 6] = [
+const STAFF_ROUTES: [&str; 12] = [
     "/{council}/staff",
     "/{council}/staff/notifications",
     "/{council}/staff/notifications/00000000-0000-4000-8000-000000000000",
     "/{council}/staff/notifications/00000000-0000-4000-8000-000000000000/email",
     "/{council}/staff/payments/settlement?day=2026-11-23",
     "/{council}/staff/payments/settlement.csv?day=2026-11-23",
+    "/{council}/staff/reports",
+    "/{council}/staff/reports.csv?body=exampleshire-county",
+    "/{council}/staff/reports.geojson",
+    "/{council}/staff/reports/00000000-0000-4000-8000-000000000000",
+    "/{council}/staff/cases",
+    "/{council}/staff/cases/00000000",
 ];
 
 /// Signs in at `/{council}/staff/sign-in` with the code from the sandbox mailbox; returns the
@@ -68,6 +74,24 @@ async fn staff_of_one_council_get_403_or_404_on_every_staff_route_of_another() {
         tokio::spawn(app.run_until_stopped());
         let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
         let cookie = staff_sign_in(&http, &base, &t.store, "exampleshire", "admin@exampleshire.example").await;
+
+        // The staff home page links every staff page of the council, and each link works.
+        let home = http.get(format!("{base}/exampleshire/staff")).header("cookie", &cookie).send().await.unwrap();
+        let home = home.text().await.unwrap();
+        let links: Vec<&str> = home
+            .split(r#"href=""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|href| href.starts_with("/exampleshire/staff/"))
+            .collect();
+        for wanted in ["/exampleshire/staff/cases", "/exampleshire/staff/reports", "/exampleshire/staff/notifications"]
+        {
+            assert!(links.contains(&wanted), "the staff home page lacks {wanted}: {links:?}");
+        }
+        for link in links.iter().filter(|l| !l.contains("sign-out")) {
+            let answer = http.get(format!("{base}{link}")).header("cookie", &cookie).send().await.unwrap();
+            assert_eq!(answer.status(), 200, "{link}, linked from the staff home page");
+        }
 
         for route in STAFF_ROUTES {
             let own = route.replace("{council}", "exampleshire");

@@ -14,9 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::bulk::BulkRequest;
 use crate::error::NotifyError;
 use crate::inbound::ReceivedText;
 use crate::notify::{Caller, ListFilter, Notification, Notify, Preview, SendRequest, Template};
+use crate::precompiled::PrecompiledLetter;
 use crate::template::TemplateType;
 
 /// What the handlers need: the brick, and optionally the public base URL used in `uri` and `links`.
@@ -47,7 +49,11 @@ impl IntoResponse for ApiError {
         } else {
             self.0.to_string()
         };
-        let body = json!({"status_code": status, "errors": [{"error": kind, "message": message}]});
+        let errors = match &self.0 {
+            NotifyError::Rows(rows) => rows.iter().map(|m| json!({"error": kind, "message": m})).collect(),
+            _ => vec![json!({"error": kind, "message": message})],
+        };
+        let body = json!({"status_code": status, "errors": errors});
         (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), Json(body)).into_response()
     }
 }
@@ -80,6 +86,9 @@ impl utoipa::Modify for NotifyJwt {
 )]
 struct ApiDoc;
 
+/// The largest request body: a 5 MB PDF in base64 with room for the rest of the JSON.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
 /// The Notify API router (mount at the root) and its OpenAPI description.
 pub fn router(state: ApiState) -> (axum::Router, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -87,12 +96,17 @@ pub fn router(state: ApiState) -> (axum::Router, utoipa::openapi::OpenApi) {
         .routes(routes!(send_sms))
         .routes(routes!(send_letter))
         .routes(routes!(get_notification))
+        .routes(routes!(get_letter_pdf))
+        .routes(routes!(send_bulk))
+        .routes(routes!(get_bulk_job))
         .routes(routes!(list_notifications))
         .routes(routes!(get_template))
         .routes(routes!(get_template_version))
         .routes(routes!(list_templates))
         .routes(routes!(preview_template))
         .routes(routes!(list_received_texts))
+        // A precompiled letter (5 MB of PDF) or a file (2 MB) travels base64-encoded in the JSON body.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
         .split_for_parts();
     (router, api)
@@ -125,9 +139,15 @@ async fn send(state: ApiState, headers: HeaderMap, body: Bytes, kind: TemplateTy
     let caller = caller(&state, &headers).await?;
     let json: Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError(NotifyError::BadRequest("Invalid JSON supplied in POST data".to_string())))?;
-    let request = SendRequest::from_json(kind, &json)?;
-    let n = state.notify.send(&caller, request).await?;
     let base = base_url(&state, &headers);
+    if kind == TemplateType::Letter && PrecompiledLetter::is_precompiled(&json) {
+        let letter = PrecompiledLetter::from_json(&json)?;
+        let n = state.notify.send_precompiled_letter(&caller, letter).await?;
+        let out = json!({"id": n.id, "reference": n.reference, "postage": n.postage});
+        return Ok((StatusCode::CREATED, Json(out)).into_response());
+    }
+    let request = SendRequest::from_json(kind, &json)?;
+    let n = state.notify.send_with_links(&caller, request, &base).await?;
     let content = match kind {
         TemplateType::Email => json!({
             "body": n.body, "subject": n.subject, "from_email": state.notify.from_email(&caller.service_name),
@@ -166,9 +186,10 @@ async fn send_sms(State(state): State<ApiState>, headers: HeaderMap, body: Bytes
     send(state, headers, body, TemplateType::Sms).await
 }
 
-/// Sends a letter (address in personalisation `address_line_1`…`address_line_7`).
+/// Sends a letter (address in personalisation `address_line_1`…`address_line_7`), or a
+/// precompiled one (`reference` and `content`, a base64 PDF of at most 5 MB).
 #[utoipa::path(post, path = "/v2/notifications/letter", tag = "notify",
-    request_body(content = Object, description = "template_id, personalisation (with address lines), reference"),
+    request_body(content = Object, description = "template_id, personalisation (with address lines), reference; or reference, content (base64 PDF), postage"),
     responses((status = 201, description = "Accepted and committed", body = Object), (status = 400, description = "BadRequestError or ValidationError"), (status = 403, description = "AuthError")))]
 async fn send_letter(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
     send(state, headers, body, TemplateType::Letter).await
@@ -220,6 +241,42 @@ async fn get_notification(State(state): State<ApiState>, headers: HeaderMap, Pat
     let id = uuid_param(&id, "notification_id")?;
     let n = state.notify.notification(&caller.service_id, id).await?;
     Ok(Json(notification_json(&base_url(&state, &headers), &n)).into_response())
+}
+
+/// The PDF of a precompiled letter.
+#[utoipa::path(get, path = "/v2/notifications/{id}/pdf", tag = "notify",
+    params(("id" = String, Path, description = "Notification id")),
+    responses((status = 200, description = "The letter as PDF", content_type = "application/pdf"), (status = 400, description = "BadRequestError"), (status = 404, description = "NoResultFound")))]
+async fn get_letter_pdf(State(state): State<ApiState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let caller = caller(&state, &headers).await?;
+    let id = uuid_param(&id, "notification_id")?;
+    let pdf = state.notify.letter_pdf(&caller.service_id, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+/// Sends one template to many recipients as a job (beyond Notify's public API; GC Notify's shape):
+/// `name`, `template_id`, `reference`, and `rows` (header row first) or `csv`.
+#[utoipa::path(post, path = "/v2/notifications/bulk", tag = "notify",
+    request_body(content = Object, description = "name, template_id, reference, rows (header first) or csv"),
+    responses((status = 201, description = "The job, accepted", body = Object), (status = 400, description = "BadRequestError (one error per bad row) or ValidationError"), (status = 429, description = "TooManyRequestsError")))]
+async fn send_bulk(State(state): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let caller = caller(&state, &headers).await?;
+    let json: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError(NotifyError::BadRequest("Invalid JSON supplied in POST data".to_string())))?;
+    let request = BulkRequest::from_json(&json)?;
+    let job = state.notify.create_bulk_job(&caller, request).await?;
+    Ok((StatusCode::CREATED, Json(job.to_json())).into_response())
+}
+
+/// A bulk send's progress: rows accepted, and its notifications sending, delivered and failed.
+#[utoipa::path(get, path = "/v2/notifications/bulk/{id}", tag = "notify",
+    params(("id" = String, Path, description = "Job id")),
+    responses((status = 200, description = "The job and its progress", body = Object), (status = 404, description = "NoResultFound")))]
+async fn get_bulk_job(State(state): State<ApiState>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+    let caller = caller(&state, &headers).await?;
+    let id = uuid_param(&id, "job_id")?;
+    let job = state.notify.job(&caller.service_id, &id.to_string()).await?;
+    Ok(Json(job.to_json()).into_response())
 }
 
 fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {

@@ -40,6 +40,10 @@ pub struct Outgoing {
     pub body: String,
     /// HTML body (email).
     pub html: Option<String>,
+    /// A precompiled letter's PDF, to be printed as it is.
+    pub pdf: Option<Vec<u8>>,
+    /// A letter's postage (first, second, economy…).
+    pub postage: Option<String>,
 }
 
 /// What a provider says when it has taken a message.
@@ -300,7 +304,14 @@ impl Worker {
                 }
                 // Register for a wake-up before looking, so a send between the look and the wait is not missed.
                 let woken = notify.wake.notified();
-                let mut worked = match notify.deliver_batch(&providers, &config).await {
+                let mut worked = match notify.process_jobs().await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "bulk job chunk failed");
+                        0
+                    }
+                };
+                worked += match notify.deliver_batch(&providers, &config).await {
                     Ok(n) => n,
                     Err(e) => {
                         tracing::warn!(error = %e, "notification delivery batch failed");
@@ -348,13 +359,24 @@ impl Notify {
             "UPDATE notify_notifications SET status = 'sending', attempts = attempts + 1, due_at = $1 \
              WHERE seq IN (SELECT seq FROM notify_notifications WHERE due_at <= $2 AND \
              (status = 'created' OR (status = 'sending' AND sent_at IS NULL)) ORDER BY seq LIMIT $3{lock}) \
-             RETURNING id, council_id, notification_type, recipient, subject, body, html, attempts"
+             RETURNING id, council_id, notification_type, recipient, subject, body, html, postage, attempts"
         );
         let turn = self.write_turn().await;
         let rows =
             sqlx::query(&sql).bind(&lease_until).bind(&now).bind(config.batch).fetch_all(self.store().pool()).await?;
         drop(turn);
         let claimed = rows.len();
+        let mut letters = Vec::new();
+        for row in &rows {
+            if row.try_get::<String, _>("notification_type")? == "letter" {
+                letters.push(row.try_get::<String, _>("id")?);
+            }
+        }
+        let mut pdfs = if letters.is_empty() {
+            Default::default()
+        } else {
+            crate::precompiled::pdfs_for(self.store(), &letters).await?
+        };
         let mut tasks = tokio::task::JoinSet::new();
         for row in rows {
             // Only what the provider needs is read back (a claim may hold a thousand rows).
@@ -369,7 +391,10 @@ impl Notify {
                 subject: row.try_get("subject")?,
                 body: row.try_get("body")?,
                 html: row.try_get("html")?,
+                pdf: None,
+                postage: row.try_get("postage")?,
             };
+            let message = Outgoing { pdf: pdfs.remove(&message.notification_id), ..message };
             let providers = providers.clone();
             tasks.spawn(async move {
                 let handed_off = timestamp();

@@ -21,6 +21,9 @@ pub enum NotifyError {
     /// No such notification or template for this service (`NoResultFound`, 404).
     #[error("No result found")]
     NotFound,
+    /// Rows of a bulk send that failed their checks, one message each ("Row 3 - …"); nothing was stored.
+    #[error("{} rows have errors: {}", .0.len(), .0.join("; "))]
+    Rows(Vec<String>),
     /// The key's token bucket is empty (Notify's `RateLimitError`, 429).
     #[error("{0}")]
     RateLimit(String),
@@ -55,7 +58,7 @@ impl NotifyError {
     pub fn notify_kind(&self) -> (u16, &'static str) {
         match self {
             NotifyError::Auth(a) => (a.status(), "AuthError"),
-            NotifyError::BadRequest(_) => (400, "BadRequestError"),
+            NotifyError::BadRequest(_) | NotifyError::Rows(_) => (400, "BadRequestError"),
             NotifyError::Validation(_) | NotifyError::InvalidArgument(_) => (400, "ValidationError"),
             NotifyError::NotFound | NotifyError::UnknownService(_) => (404, "NoResultFound"),
             NotifyError::RateLimit(_) => (429, "RateLimitError"),

@@ -11,16 +11,24 @@
 #[cfg(feature = "http")]
 pub mod api;
 pub mod auth;
+mod bulk;
 mod cache;
 mod callbacks;
 pub mod delivery;
+#[cfg(feature = "pages")]
+mod downloads;
 mod error;
+mod files;
+mod http_providers;
 mod inbound;
 mod limits;
 mod notify;
 mod outbox;
 #[cfg(feature = "pages")]
 pub mod pages;
+mod precompiled;
+#[cfg(feature = "http")]
+pub mod receipts;
 #[cfg(feature = "smtp")]
 pub mod smtp;
 mod staff;
@@ -29,17 +37,21 @@ pub mod template;
 pub mod validate;
 
 pub use auth::KeyType;
+pub use bulk::{BulkRequest, Job, MAX_BULK_ROWS, parse_csv};
 pub use callbacks::DeliveryStatusCallback;
 pub use delivery::{
     EmailProvider, LetterProvider, Outgoing, ProviderError, Providers, SandboxMessage, SandboxProvider, SendOutcome,
     SmsProvider, Worker, WorkerConfig,
 };
 pub use error::{NotifyError, Result};
+pub use files::{DownloadFile, MAX_FILE_BYTES};
+pub use http_providers::{FiretextSms, PrintApiLetters, Receipt};
 pub use inbound::ReceivedText;
 pub use limits::RateLimits;
 pub use notify::{
     Caller, ListFilter, Notification, Notify, NotifyConfig, PAGE_SIZE, Preview, SendRequest, Template, timestamp,
 };
+pub use precompiled::{MAX_PDF_BYTES, PRECOMPILED_TEMPLATE_ID, PrecompiledLetter};
 #[cfg(feature = "smtp")]
 pub use smtp::SmtpProvider;
 pub use staff::ServiceSummary;

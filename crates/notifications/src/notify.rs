@@ -319,7 +319,11 @@ fn template_from_row(row: &AnyRow) -> Result<Template> {
 }
 
 /// The status a test key (or Notify's smoke-test recipients) gives instead of delivering.
-fn simulated_status(key_type: KeyType, notification_type: TemplateType, recipient: &str) -> Option<&'static str> {
+pub(crate) fn simulated_status(
+    key_type: KeyType,
+    notification_type: TemplateType,
+    recipient: &str,
+) -> Option<&'static str> {
     let smoke = [
         "simulate-delivered@notifications.service.gov.uk",
         "simulate-delivered-2@notifications.service.gov.uk",
@@ -692,6 +696,18 @@ impl Notify {
     /// returned notification is durable. Test keys (and Notify's simulated recipients) get their
     /// final status at once and are never handed to a provider.
     pub async fn send(&self, caller: &Caller, request: SendRequest) -> Result<Notification> {
+        self.send_with_links(caller, request, "http://localhost").await
+    }
+
+    /// As [`Notify::send`], with files sent by link (`prepare_upload` values in the
+    /// personalisation) served under `base` (the public origin: `{base}/d/{service}/{file}?key=…`).
+    pub async fn send_with_links(&self, caller: &Caller, mut request: SendRequest, base: &str) -> Result<Notification> {
+        let files = crate::files::take_files(
+            &mut request.personalisation,
+            request.notification_type,
+            base,
+            &caller.service_id,
+        )?;
         let template = match self.current_template(&caller.service_id, request.template_id).await {
             Ok(t) => t,
             Err(NotifyError::NotFound) => return Err(NotifyError::BadRequest("Template not found".to_string())),
@@ -766,6 +782,9 @@ impl Notify {
             provider: provider.clone(),
             due_at: now.clone(),
             callback: simulated,
+            pdf: None,
+            files,
+            job_id: None,
         }])
         .await?;
         Ok(Notification {
@@ -934,7 +953,7 @@ async fn insert_version(
 }
 
 /// Renders a template with personalisation (Notify's preview), failing on missing values.
-fn render(template: Template, values: &Map<String, Value>) -> Result<Preview> {
+pub(crate) fn render(template: Template, values: &Map<String, Value>) -> Result<Preview> {
     let p = Personalisation::new(values);
     let mut sources = vec![template.body.as_str()];
     if let Some(s) = &template.subject {

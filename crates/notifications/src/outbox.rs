@@ -19,7 +19,7 @@ use crate::error::{NotifyError, Result};
 use crate::limits::{RateLimits, key_type_label, now_ms, today};
 
 /// Most rows one transaction commits (and one multi-row INSERT at a time holds up to 256 of them, well
-/// under SQLite's and PostgreSQL's bound-parameter limits).
+/// under SQLite's and PostgreSQL's bound-parameter limits: 256 × 23 values).
 const MAX_BATCH: usize = 2000;
 const ROWS_PER_INSERT: usize = 256;
 
@@ -51,6 +51,12 @@ pub(crate) struct NewRow {
     pub due_at: String,
     /// A final (simulated) status that should queue a delivery-status callback in the same commit.
     pub callback: Option<&'static str>,
+    /// A precompiled letter's PDF (base64), kept in `notify_letter_pdfs` in the same commit.
+    pub pdf: Option<String>,
+    /// Files sent by link from this email, kept in `notify_files` in the same commit.
+    pub files: Vec<crate::files::NewFile>,
+    /// The bulk-send job this notification belongs to.
+    pub job_id: Option<String>,
 }
 
 struct Pending {
@@ -128,17 +134,44 @@ async fn commit_batch(store: &Store, limits: RateLimits, batch: &[Pending]) -> R
     charge_daily(&mut tx, limits, batch, &mut verdicts).await?;
     let accepted: Vec<&NewRow> =
         batch.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).flat_map(|(p, _)| p.rows.iter()).collect();
-    let positional = store.backend() == store::Backend::Sqlite;
-    for chunk in statement_chunks(&accepted, ROWS_PER_INSERT) {
-        insert_rows(&mut tx, chunk, positional).await?;
-    }
-    for row in &accepted {
-        if let Some(status) = row.callback {
-            Notify::queue_callback(&mut *tx, &row.id, status).await?;
-        }
-    }
+    write_rows(&mut tx, store.backend(), &accepted).await?;
     tx.commit().await?;
     Ok(verdicts)
+}
+
+/// Inserts accepted rows with their PDFs, files and simulated callbacks, inside the caller's transaction.
+pub(crate) async fn write_rows(
+    tx: &mut Transaction<'static, Any>,
+    backend: store::Backend,
+    accepted: &[&NewRow],
+) -> Result<()> {
+    let positional = backend == store::Backend::Sqlite;
+    for chunk in statement_chunks(accepted, ROWS_PER_INSERT) {
+        insert_rows(tx, chunk, positional).await?;
+    }
+    for row in accepted {
+        if let Some(status) = row.callback {
+            Notify::queue_callback(&mut **tx, &row.id, status).await?;
+        }
+        if let Some(pdf) = &row.pdf {
+            sqlx::query(
+                "INSERT INTO notify_letter_pdfs (notification_id, council_id, service_id, pdf, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&row.id)
+            .bind(row.council_id.0)
+            .bind(&row.service_id)
+            .bind(pdf)
+            .bind(&row.created_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        if !row.files.is_empty() {
+            crate::files::insert_files(tx, row.council_id, &row.service_id, &row.id, &row.recipient, &row.files)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Requests (by index) grouped by a key, in arrival order, counting their rows.
@@ -272,6 +305,27 @@ async fn charge_daily(
     Ok(())
 }
 
+/// Charges a bulk job's `n` notifications to its service's daily allowance, all or nothing.
+pub(crate) async fn charge_daily_rows(
+    tx: &mut Transaction<'static, Any>,
+    limits: RateLimits,
+    caller: &crate::notify::Caller,
+    n: i64,
+) -> Result<bool> {
+    let Some(daily) = limits.daily_per_service else { return Ok(true) };
+    let day = today();
+    sqlx::query(
+        "INSERT INTO notify_daily_counts (service_id, day, council_id, sent) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT (service_id, day) DO NOTHING",
+    )
+    .bind(&caller.service_id)
+    .bind(&day)
+    .bind(caller.council_id.0)
+    .execute(&mut **tx)
+    .await?;
+    add_daily(tx, &caller.service_id, &day, n, daily).await
+}
+
 async fn add_daily(
     tx: &mut Transaction<'static, Any>,
     service_id: &str,
@@ -295,7 +349,7 @@ async fn add_daily(
     })
 }
 
-const COLUMNS: usize = 22;
+const COLUMNS: usize = 23;
 
 /// Splits `items` into runs of `max`, then powers of two, so that a statement is prepared for a
 /// handful of lengths only and stays in the connection's statement cache.
@@ -322,7 +376,7 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
     let mut sql = String::from(
         "INSERT INTO notify_notifications (id, council_id, service_id, api_key_id, key_type, notification_type, \
          template_id, template_version, recipient, personalisation, reference, status, subject, body, html, \
-         fragments, postage, created_at, sent_at, completed_at, provider, due_at) VALUES ",
+         fragments, postage, created_at, sent_at, completed_at, provider, due_at, job_id) VALUES ",
     );
     for r in 0..rows.len() {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -358,7 +412,8 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
             .bind(row.sent_at.clone())
             .bind(row.completed_at.clone())
             .bind(row.provider.clone())
-            .bind(&row.due_at);
+            .bind(&row.due_at)
+            .bind(row.job_id.clone());
     }
     query.execute(&mut **tx).await?;
     Ok(())

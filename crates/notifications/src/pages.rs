@@ -3,6 +3,8 @@
 //! `GET /{council}/staff/notifications/{id}` shows one, with the email exactly as a mail client
 //! gets it (the whole HTML document, framed from `…/{id}/email`, which works with JavaScript off).
 //! Only staff of that council (`visitor.staff.works_for(slug)`) see them; anyone else gets 404.
+//! The list also shows each service's recent bulk sends with their progress.
+//! The same router serves residents the download pages of files sent by link (`downloads`).
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -20,6 +22,9 @@ use crate::template::{self, TemplateType};
 /// How many notifications the list shows per service.
 pub const RECENT_PER_SERVICE: i64 = 50;
 
+/// How many bulk sends the list shows per service, with their progress.
+pub const RECENT_JOBS_PER_SERVICE: i64 = 10;
+
 /// What the pages need: the brick, the web brick's councils and layout, and the councils table.
 #[derive(Clone)]
 pub struct PagesState {
@@ -34,6 +39,14 @@ impl PagesState {
         let councils = Councils::new(notify.store().clone());
         PagesState { notify, web, councils }
     }
+
+    pub(crate) fn notify(&self) -> &Notify {
+        &self.notify
+    }
+
+    pub(crate) fn web(&self) -> &web::WebState {
+        &self.web
+    }
 }
 
 /// The staff notification pages; merge with the web brick's router, under the identity brick's
@@ -43,6 +56,8 @@ pub fn router(state: PagesState) -> Router {
         .route("/{council}/staff/notifications", get(list))
         .route("/{council}/staff/notifications/{id}", get(show))
         .route("/{council}/staff/notifications/{id}/email", get(email_document))
+        .route("/d/{service}/{file}", get(crate::downloads::show).post(crate::downloads::confirm))
+        .route("/d/{service}/{file}/download", get(crate::downloads::download))
         .with_state(state)
 }
 
@@ -60,6 +75,12 @@ const LIST: (&str, &str) = (
 {% else %}
 <h2 class="govuk-heading-m">{{ s.name }}</h2>
 <p class="govuk-body">No notifications sent yet.</p>
+{% endif %}
+{% if s.jobs %}
+{{ govukTable({"caption": s.name ~ ": bulk sends", "captionClasses": "govuk-table__caption--s",
+  "head": [{"text": "Name"}, {"text": "Created"}, {"text": "Recipients", "format": "numeric"}, {"text": "Accepted", "format": "numeric"},
+           {"text": "Sending", "format": "numeric"}, {"text": "Delivered", "format": "numeric"}, {"text": "Failed", "format": "numeric"}, {"text": "Status"}],
+  "rows": s.jobs}) }}
 {% endif %}
 {% endfor %}"#,
 );
@@ -91,6 +112,7 @@ const SHOW: (&str, &str) = (
 struct ServiceView {
     name: String,
     rows: Vec<Vec<serde_json::Value>>,
+    jobs: Vec<Vec<serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -147,7 +169,12 @@ async fn staff_council(
     }
 }
 
-fn page(state: &PagesState, layout: web::Layout, template: (&str, &str), context: impl Serialize) -> Response {
+pub(crate) fn page(
+    state: &PagesState,
+    layout: web::Layout,
+    template: (&str, &str),
+    context: impl Serialize,
+) -> Response {
     let council = layout.council.clone();
     let content = match web::render_fragment(template.0, template.1, context) {
         Ok(content) => content,
@@ -205,7 +232,27 @@ async fn list(
                 ]
             })
             .collect();
-        views.push(ServiceView { name: s.name, rows });
+        let jobs = match state.notify.recent_jobs(council_id, &s.id, RECENT_JOBS_PER_SERVICE).await {
+            Ok(jobs) => jobs,
+            Err(e) => return error_page(&state, &council, e),
+        };
+        let jobs = jobs
+            .iter()
+            .map(|j| {
+                let number = |n: i64| serde_json::json!({"text": n.to_string(), "format": "numeric"});
+                vec![
+                    serde_json::json!({"text": j.name}),
+                    serde_json::json!({"text": j.created_at}),
+                    number(j.rows_total),
+                    number(j.rows_processed),
+                    number(j.sending()),
+                    number(j.delivered()),
+                    number(j.failed()),
+                    serde_json::json!({"text": j.status}),
+                ]
+            })
+            .collect();
+        views.push(ServiceView { name: s.name, rows, jobs });
     }
     let layout = state.web.layout(Some(&council), "Notifications").signed_in(visitor.signed_in());
     let context = serde_json::json!({

@@ -214,18 +214,30 @@ pub fn payment_summary(p: &Payment) -> Value {
         out["provider_id"] = json!(id);
     }
     if p.last_digits.is_some() {
-        out["card_details"] = json!({
-            "last_digits_card_number": p.last_digits,
-            "first_digits_card_number": Value::Null,
-            "cardholder_name": p.cardholder_name,
-            "expiry_date": p.expiry_date,
-            "billing_address": p.billing_address,
-            "card_brand": p.card_brand,
-            "card_type": Value::Null,
-        });
-        out["card_brand"] = json!(p.card_brand);
+        out["card_details"] = card_details(p);
+        if let Some(brand) = &p.card_brand {
+            out["card_brand"] = json!(brand);
+        }
     }
     out
+}
+
+/// Pay's `CardDetails`: what is known of the card, each field only when known. Pay's OpenAPI
+/// file types every field as a string or an object, never null, so unknown ones are left out
+/// (`first_digits_card_number` and `card_type` always: only the brand and last four digits are kept).
+fn card_details(p: &Payment) -> Value {
+    let mut card = serde_json::Map::new();
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            card.insert(name.to_string(), v);
+        }
+    };
+    put("last_digits_card_number", p.last_digits.clone().map(Value::from));
+    put("card_brand", p.card_brand.clone().map(Value::from));
+    put("cardholder_name", p.cardholder_name.clone().map(Value::from));
+    put("expiry_date", p.expiry_date.clone().map(Value::from));
+    put("billing_address", p.billing_address.as_ref().and_then(|a| serde_json::to_value(a).ok()));
+    Value::Object(card)
 }
 
 /// A payment as Pay returns it, with the `_links` its state allows.
@@ -382,16 +394,19 @@ fn page_links<T>(base: &str, path: &str, q: &HashMap<String, String>, page: &Sea
         params.push(("page".into(), n.to_string()));
         let qs: Vec<String> =
             params.iter().map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect();
-        json!({"href": format!("{base}{path}?{}", qs.join("&"))})
+        json!({"href": format!("{base}{path}?{}", qs.join("&")), "method": "GET"})
     };
     let last = page.last_page();
-    json!({
-        "self": href(page.page),
-        "first_page": href(1),
-        "last_page": href(last),
-        "prev_page": if page.page > 1 { href(page.page - 1) } else { Value::Null },
-        "next_page": if page.page < last { href(page.page + 1) } else { Value::Null },
-    })
+    // Pay's `SearchNavigationLinks` has each link as a `Link` object: a page that does not exist
+    // is left out, not null.
+    let mut links = json!({"self": href(page.page), "first_page": href(1), "last_page": href(last)});
+    if page.page > 1 {
+        links["prev_page"] = href(page.page - 1);
+    }
+    if page.page < last {
+        links["next_page"] = href(page.page + 1);
+    }
+    links
 }
 
 /// Searches payments, newest first, with paging links.

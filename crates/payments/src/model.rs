@@ -137,23 +137,24 @@ impl FailureCode {
     }
 }
 
-/// The billing address the citizen typed (or the service prefilled).
+/// The billing address the citizen typed (or the service prefilled). A part not given is left
+/// out of the JSON, not null: Pay's `Address` has every part as a string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingAddress {
     /// First line.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line1: Option<String>,
     /// Second line.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// Postcode.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
     /// Town or city.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
 
@@ -213,6 +214,9 @@ pub struct Payment {
     /// The card's issuer asked for a 3-D Secure challenge that the citizen has not answered
     /// yet (the payment stays `started`, as Pay shows it, until they do).
     pub challenge_pending: bool,
+    /// Where that challenge happens when it is the bank's own page (a provider's redirect), so
+    /// a citizen who reloads the card page is sent back there; None for the hosted `/3ds` step.
+    pub challenge_url: Option<String>,
 }
 
 impl Payment {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -34,7 +34,7 @@ pub struct PagesState {
 }
 
 /// The hosted pages' router: `/{council}/pay/secure/{token}`,
-/// `/{council}/pay/card/{session}[/confirm|/3ds|/cancel]`, and the staff settlement page
+/// `/{council}/pay/card/{session}[/confirm|/3ds|/3ds/return|/cancel]`, and the staff settlement page
 /// `/{council}/staff/payments/settlement[.csv]?day=YYYY-MM-DD`.
 /// Needs `Extension<web::Visitor>` on every request (the identity layer puts it there).
 pub fn router(state: PagesState) -> Router {
@@ -43,6 +43,7 @@ pub fn router(state: PagesState) -> Router {
         .route("/{council}/pay/card/{session}", get(card_form).post(card_submit))
         .route("/{council}/pay/card/{session}/confirm", get(confirm_page).post(confirm_submit))
         .route("/{council}/pay/card/{session}/3ds", get(challenge_page).post(challenge_submit))
+        .route("/{council}/pay/card/{session}/3ds/return", get(challenge_return))
         .route("/{council}/pay/card/{session}/cancel", post(cancel))
         .route("/{council}/staff/payments/settlement", get(settlement::page))
         .route("/{council}/staff/payments/settlement.csv", get(settlement::csv))
@@ -264,9 +265,10 @@ async fn card_form(
         Err(e) => return journey_error(&state, &council, &visitor, e),
     };
     match p.state {
-        PaymentState::Started if p.challenge_pending => {
-            Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response()
-        }
+        PaymentState::Started if p.challenge_pending => match &p.challenge_url {
+            Some(bank) => Redirect::to(bank).into_response(),
+            None => Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response(),
+        },
         PaymentState::Started => card_page(
             &state,
             &council,
@@ -356,15 +358,27 @@ pub fn parse_card_form(
                 country: Some(country),
             },
             email: Some(email).filter(|s| !s.is_empty()),
+            challenge_return_url: None,
         }),
         _ => Err(errors),
     }
+}
+
+/// The origin the citizen reached the pages at (`Host`, and `X-Forwarded-Proto` behind a proxy),
+/// for the URL a bank's 3-D Secure page sends them back to.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let local = host.starts_with("localhost") || host.starts_with("127.0.0.1");
+    let proto =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or(if local { "http" } else { "https" });
+    format!("{proto}://{host}")
 }
 
 async fn card_submit(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let (council, id) = match council_of(&state, &slug).await {
@@ -384,7 +398,10 @@ async fn card_submit(
     echo.remove("cvc");
     let now = state.payments.clock().now();
     let card = match parse_card_form(&form, (now.year(), u32::from(u8::from(now.month()))), words(&p.language)) {
-        Ok(card) => card,
+        Ok(card) => CardSubmission {
+            challenge_return_url: Some(format!("{}/{slug}/pay/card/{session}/3ds/return", origin(&headers))),
+            ..card
+        },
         Err(errors) => {
             return card_page(
                 &state,
@@ -401,7 +418,8 @@ async fn card_submit(
     };
     match state.payments.submit_card(id, &session, card).await {
         Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
-        Ok(SubmitOutcome::ChallengeRequired) => {
+        Ok(SubmitOutcome::ChallengeRequired(Some(bank))) => Redirect::to(&bank).into_response(),
+        Ok(SubmitOutcome::ChallengeRequired(None)) => {
             Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response()
         }
         Ok(SubmitOutcome::ChallengeFailed) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
@@ -481,6 +499,9 @@ async fn challenge_page(
     if p.state != PaymentState::Started || !p.challenge_pending {
         return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
     }
+    if let Some(bank) = &p.challenge_url {
+        return Redirect::to(bank).into_response();
+    }
     let t = words(&p.language);
     let context = json!({
         "description": p.description, "amount": pounds(p.amount), "csrf": visitor.csrf_input(),
@@ -506,6 +527,26 @@ async fn challenge_submit(
         _ => return (StatusCode::BAD_REQUEST, "Choose how the check ends.").into_response(),
     };
     match state.payments.complete_challenge(id, &session, authenticated).await {
+        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+        Ok(_) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
+        Err(e) => journey_error(&state, &council, &visitor, e),
+    }
+}
+
+/// Where the bank's 3-D Secure page sends the citizen back (a GET, as Stripe redirects): the
+/// provider is asked how the check ended (the request itself decides nothing), then the confirm
+/// page, or the card page showing the decline. For the sandbox, whose check is the hosted
+/// `/3ds` step, arriving here without answering it fails the check.
+async fn challenge_return(
+    State(state): State<PagesState>,
+    Extension(visitor): Extension<web::Visitor>,
+    Path((slug, session)): Path<(String, String)>,
+) -> Response {
+    let (council, id) = match council_of(&state, &slug).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match state.payments.complete_challenge(id, &session, false).await {
         Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
         Ok(_) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
         Err(e) => journey_error(&state, &council, &visitor, e),

@@ -117,6 +117,9 @@ pub struct CardSubmission {
     pub billing_address: BillingAddress,
     /// Email for the receipt.
     pub email: Option<String>,
+    /// The absolute URL of the hosted page's `/3ds/return`, where a bank's 3-D Secure page sends
+    /// the citizen back (None where no provider redirects).
+    pub challenge_return_url: Option<String>,
 }
 
 /// What of the card may be kept: never the number or the security code.
@@ -136,8 +139,9 @@ pub enum SubmitOutcome {
     Authorised,
     /// Declined: show the message on the card form and let the citizen try again.
     Declined(String),
-    /// The card's issuer wants a 3-D Secure challenge answered before it decides: show it.
-    ChallengeRequired,
+    /// The card's issuer wants a 3-D Secure challenge answered before it decides: send the
+    /// citizen to the bank's page at this URL, or (None) show the hosted page's own step.
+    ChallengeRequired(Option<String>),
     /// The citizen failed the issuer's challenge: the payment is `failed` (P0010).
     ChallengeFailed,
     /// The provider failed: the payment is in `error` (P0050).
@@ -151,6 +155,7 @@ const COLUMNS: &str = "id, council_id, key_type, amount, reference, description,
     billing_address, provider, provider_id, next_url_token, captured_amount, refunded_amount, created_at, challenge";
 
 fn payment_from_row(row: &AnyRow) -> Result<Payment> {
+    let challenge: Option<String> = row.try_get("challenge")?;
     let key_type: String = row.try_get("key_type")?;
     let state: String = row.try_get("state")?;
     let metadata: Option<String> = row.try_get("metadata")?;
@@ -183,11 +188,13 @@ fn payment_from_row(row: &AnyRow) -> Result<Payment> {
         captured_amount: row.try_get("captured_amount")?,
         refunded_amount: row.try_get("refunded_amount")?,
         created_at: row.try_get("created_at")?,
-        challenge_pending: row.try_get::<Option<String>, _>("challenge")?.is_some_and(|c| c == CHALLENGE_PENDING),
+        challenge_pending: challenge.is_some(),
+        challenge_url: challenge.filter(|c| c != CHALLENGE_PENDING),
     })
 }
 
-/// The `challenge` column's value while a 3-D Secure challenge waits for the citizen.
+/// The `challenge` column's value while the hosted page's own 3-D Secure step waits for the
+/// citizen; while a bank's page does, the column holds that page's URL instead.
 const CHALLENGE_PENDING: &str = "pending";
 
 fn refund_from_row(row: &AnyRow) -> Result<Refund> {
@@ -874,6 +881,7 @@ impl Payments {
             expiry_year: card.expiry_year,
             cvc: card.cvc.clone(),
             cardholder_name: card.cardholder_name.clone(),
+            return_url: card.challenge_return_url.clone(),
         };
         let summary = CardSummary {
             brand: card.number.brand().label().to_string(),
@@ -889,9 +897,14 @@ impl Payments {
                 let moved = self.record_card(&payment, &summary, &provider_id, None).await?;
                 Ok(if moved { SubmitOutcome::Authorised } else { SubmitOutcome::NotInProgress(payment.state) })
             }
-            Ok(Authorisation::ChallengeRequired { provider_id }) => {
-                let moved = self.record_card(&payment, &summary, &provider_id, Some(CHALLENGE_PENDING)).await?;
-                Ok(if moved { SubmitOutcome::ChallengeRequired } else { SubmitOutcome::NotInProgress(payment.state) })
+            Ok(Authorisation::ChallengeRequired { provider_id, redirect_url }) => {
+                let challenge = redirect_url.as_deref().unwrap_or(CHALLENGE_PENDING);
+                let moved = self.record_card(&payment, &summary, &provider_id, Some(challenge)).await?;
+                Ok(if moved {
+                    SubmitOutcome::ChallengeRequired(redirect_url)
+                } else {
+                    SubmitOutcome::NotInProgress(payment.state)
+                })
             }
             Ok(Authorisation::Declined { message }) => Ok(SubmitOutcome::Declined(message)),
             Err(e) => self.provider_failed(&payment, &e).await,
@@ -969,12 +982,11 @@ impl Payments {
                 let mut tx = self.store.pool().begin().await?;
                 let moved = sqlx::query(
                     "UPDATE pay_payments SET state = 'submitted', challenge = NULL, provider_id = $1 \
-                     WHERE id = $2 AND council_id = $3 AND state = 'started' AND challenge = $4",
+                     WHERE id = $2 AND council_id = $3 AND state = 'started' AND challenge IS NOT NULL",
                 )
                 .bind(&provider_id)
                 .bind(&payment.id)
                 .bind(council_id.0)
-                .bind(CHALLENGE_PENDING)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()

@@ -29,6 +29,9 @@ pub struct CardAuthorisation {
     pub cvc: String,
     /// The name on the card.
     pub cardholder_name: String,
+    /// Where the cardholder's bank sends them back after a 3-D Secure challenge on its own page
+    /// (the hosted page's `/3ds/return`); providers that redirect to the bank need it.
+    pub return_url: Option<String>,
 }
 
 /// The provider's answer to an authorisation.
@@ -49,6 +52,9 @@ pub enum Authorisation {
     ChallengeRequired {
         /// The provider's id for the payment awaiting the challenge.
         provider_id: String,
+        /// Where to send the cardholder for it: the issuer's page (Stripe's
+        /// `next_action.redirect_to_url.url`), or None for the hosted page's own challenge step.
+        redirect_url: Option<String>,
     },
 }
 
@@ -67,8 +73,10 @@ pub trait CardProvider: Send + Sync {
     fn capture<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<(), ProviderError>>;
     /// Refunds part or all of a captured amount; returns the provider's refund id.
     fn refund<'a>(&'a self, provider_id: &'a str, amount: i64) -> BoxFuture<'a, Result<String, ProviderError>>;
-    /// The cardholder's answer to a 3-D Secure challenge this provider asked for: authorised
-    /// or declined. A provider that never asks for one answers with an error.
+    /// The outcome of a 3-D Secure challenge this provider asked for: authorised or declined.
+    /// `authenticated` is the cardholder's answer on the hosted page's own challenge step; a
+    /// provider whose challenge happens at the bank (a redirect) asks its API instead and ignores
+    /// it. A provider that never asks for one answers with an error.
     fn complete_challenge<'a>(
         &'a self,
         provider_id: &'a str,
@@ -103,9 +111,10 @@ impl CardProvider for Sandbox {
                 "4000000000000069" => declined("The card has expired. Try a different card."),
                 "4000000000000127" => declined("The card security code is incorrect. Check it and try again."),
                 "4000000000000119" => Err(ProviderError("sandbox processing error".to_string())),
-                THREE_DS_CARD => {
-                    Ok(Authorisation::ChallengeRequired { provider_id: format!("sandbox-3ds-{}", request.payment_id) })
-                }
+                THREE_DS_CARD => Ok(Authorisation::ChallengeRequired {
+                    provider_id: format!("sandbox-3ds-{}", request.payment_id),
+                    redirect_url: None,
+                }),
                 _ => Ok(Authorisation::Authorised { provider_id: format!("sandbox-{}", request.payment_id) }),
             }
         })
@@ -137,9 +146,16 @@ impl CardProvider for Sandbox {
 }
 
 /// A Stripe-shaped HTTP processor: `POST /v1/payment_intents` (form-encoded, `confirm=true`,
-/// `capture_method=manual`), `POST /v1/payment_intents/{id}/capture`, `POST /v1/refunds`,
-/// authenticated with `Authorization: Bearer <secret key>`. A 402 with
-/// `error.type = "card_error"` is a decline; anything else unexpected is a provider error.
+/// `capture_method=manual`, `return_url`), `GET /v1/payment_intents/{id}`,
+/// `POST /v1/payment_intents/{id}/capture`, `POST /v1/refunds`, authenticated with
+/// `Authorization: Bearer <secret key>`. A 402 with `error.type = "card_error"` is a decline;
+/// anything else unexpected is a provider error.
+///
+/// 3-D Secure as Stripe documents it for server-side confirmation: an intent that comes back
+/// `requires_action` with `next_action.type = "redirect_to_url"` sends the cardholder to
+/// `next_action.redirect_to_url.url` (their bank's page); the bank sends them back to the
+/// `return_url` given at confirmation, and the intent, read again, is `requires_capture`
+/// (authenticated) or `requires_payment_method` (authentication failed: a decline).
 #[derive(Debug, Clone)]
 pub struct StripeProvider {
     base_url: String,
@@ -183,7 +199,26 @@ impl StripeProvider {
             .map_err(|_| ProviderError(format!("card processor answered {status} without JSON")))?;
         Ok((status, body))
     }
+
+    async fn get(&self, path: &str) -> Result<(u16, serde_json::Value), ProviderError> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.secret_key)
+            .send()
+            .await
+            .map_err(|e| ProviderError(format!("cannot reach the card processor: {}", e.without_url())))?;
+        let status = response.status().as_u16();
+        let body = response
+            .json()
+            .await
+            .map_err(|_| ProviderError(format!("card processor answered {status} without JSON")))?;
+        Ok((status, body))
+    }
 }
+
+/// The cardholder's bank could not confirm it was them (a failed or abandoned 3-D Secure check).
+const AUTHENTICATION_FAILED: &str = "Your bank could not confirm it was you. Your payment has been declined.";
 
 impl CardProvider for StripeProvider {
     fn name(&self) -> &'static str {
@@ -192,7 +227,7 @@ impl CardProvider for StripeProvider {
 
     fn authorise<'a>(&'a self, request: &'a CardAuthorisation) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
         Box::pin(async move {
-            let form = [
+            let mut form = vec![
                 ("amount", request.amount.to_string()),
                 ("currency", "gbp".to_string()),
                 ("capture_method", "manual".to_string()),
@@ -205,12 +240,29 @@ impl CardProvider for StripeProvider {
                 ("payment_method_data[billing_details][name]", request.cardholder_name.clone()),
                 ("metadata[payment_id]", request.payment_id.clone()),
             ];
+            if let Some(url) = &request.return_url {
+                form.push(("return_url", url.clone()));
+            }
             let (status, body) =
                 self.post("/v1/payment_intents", &format!("auth-{}", request.payment_id), &form).await?;
             match status {
                 200 if body["status"] == "requires_capture" => {
                     let id = body["id"].as_str().ok_or_else(|| ProviderError("payment intent without id".into()))?;
                     Ok(Authorisation::Authorised { provider_id: id.to_string() })
+                }
+                200 if body["status"] == "requires_action" => {
+                    let id = body["id"].as_str().ok_or_else(|| ProviderError("payment intent without id".into()))?;
+                    match (body["next_action"]["type"].as_str(), body["next_action"]["redirect_to_url"]["url"].as_str())
+                    {
+                        (Some("redirect_to_url"), Some(url)) => Ok(Authorisation::ChallengeRequired {
+                            provider_id: id.to_string(),
+                            redirect_url: Some(url.to_string()),
+                        }),
+                        (kind, _) => Err(ProviderError(format!(
+                            "payment intent {id} needs an action the hosted page cannot take: {}",
+                            kind.unwrap_or("none")
+                        ))),
+                    }
                 }
                 402 if body["error"]["type"] == "card_error" => {
                     let message = match body["error"]["code"].as_str() {
@@ -235,6 +287,30 @@ impl CardProvider for StripeProvider {
                 Ok(())
             } else {
                 Err(ProviderError(format!("capture answered {status}: {}", body["error"]["message"])))
+            }
+        })
+    }
+
+    fn complete_challenge<'a>(
+        &'a self,
+        provider_id: &'a str,
+        _authenticated: bool,
+    ) -> BoxFuture<'a, Result<Authorisation, ProviderError>> {
+        Box::pin(async move {
+            let (status, body) = self.get(&format!("/v1/payment_intents/{}", urlencoding::encode(provider_id))).await?;
+            if status != 200 {
+                return Err(ProviderError(format!(
+                    "reading the payment intent answered {status}: {}",
+                    body["error"]["message"]
+                )));
+            }
+            match body["status"].as_str() {
+                Some("requires_capture") => Ok(Authorisation::Authorised { provider_id: provider_id.to_string() }),
+                // Failed, or never finished (the cardholder came back without authenticating).
+                Some("requires_payment_method") | Some("requires_action") | Some("canceled") => {
+                    Ok(Authorisation::Declined { message: AUTHENTICATION_FAILED.to_string() })
+                }
+                other => Err(ProviderError(format!("payment intent {provider_id} is {}", other.unwrap_or("unknown")))),
             }
         })
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use store::CouncilId;
+use store::{CouncilId, Store};
 
 use crate::error::{ReportError, Result};
 use crate::model::Body;
@@ -167,4 +167,14 @@ impl Reports {
             .await?;
         found.map(|_| ()).ok_or(ReportError::BadApiKey)
     }
+}
+
+/// Whether the council has any body reports can go to, read without a reports brick: the
+/// council's start page offers "Report a problem" only where a report could be sent.
+pub async fn offers_reports(store: &Store, council: CouncilId) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) FROM reports_bodies WHERE council_id = $1")
+        .bind(council.0)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
 }

@@ -3,19 +3,25 @@
 //! the area brick to exactly the bodies whose rules take it (see [`routing`] for the boundary
 //! rule), stored whole in one transaction, and sent through a durable queue: by email through the
 //! notifications brick, or to another system's Open311 endpoint. [`open311`] serves GeoReport v2
-//! for every body on the instance. Pages for citizens and staff are not in this crate yet.
+//! for every body on the instance. [`citizen_pages`] is the citizen's journey and the public
+//! report pages; [`staff_pages`] and [`map`] are the staff's.
 #![warn(missing_docs)]
 
 mod bodies;
+pub use bodies::offers_reports;
+pub mod citizen_pages;
 mod error;
 mod export;
 mod mailer;
+pub mod map;
 mod model;
 pub mod open311;
 mod queue;
+mod reassign;
 mod reports;
 pub mod routing;
 pub mod rules;
+pub mod staff_pages;
 mod time_text;
 
 pub use error::{ReportError, Result};

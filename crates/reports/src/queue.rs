@@ -155,7 +155,20 @@ pub(crate) async fn enqueue_forward(
     answers: &Answers,
     s: &Selection,
 ) -> Result<()> {
-    let key = format!("report:{id}:{}", s.body.id);
+    enqueue_forward_as(tx, council, id, report, answers, s, format!("report:{id}:{}", s.body.id)).await
+}
+
+/// As [`enqueue_forward`] with the job's idempotency key given (a reassigned report is sent again
+/// to a body under a key of its own).
+pub(crate) async fn enqueue_forward_as(
+    tx: &mut Transaction<'_, Any>,
+    council: CouncilId,
+    id: i64,
+    report: &NewReport,
+    answers: &Answers,
+    s: &Selection,
+    key: String,
+) -> Result<()> {
     match &s.category.route {
         Route::Guildhall => Ok(()),
         Route::Email { to } => {

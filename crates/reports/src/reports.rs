@@ -18,6 +18,8 @@ use crate::time_text;
 /// The largest photo accepted, in bytes.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 const MAX_DESCRIPTION: usize = 5000;
+/// The longest title accepted, in characters.
+pub const MAX_TITLE: usize = 120;
 
 /// Per council: the stamp the bodies were read at, and the bodies.
 pub(crate) type BodyCache = std::collections::HashMap<i64, (String, Arc<Vec<crate::model::Body>>)>;
@@ -141,6 +143,16 @@ pub struct NewReport {
     pub source: String,
 }
 
+/// What the citizen pages add to a report: a title, and whether the reporter's name may be
+/// shown on the public page (Open311 has neither).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WebExtras {
+    /// A short title.
+    pub title: Option<String>,
+    /// Whether the name is shown publicly.
+    pub show_name: bool,
+}
+
 /// One body a stored report goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
@@ -180,6 +192,8 @@ pub struct Report {
     pub council_id: CouncilId,
     /// The category name.
     pub category: String,
+    /// Its title, if one was given.
+    pub title: Option<String>,
     /// What is wrong.
     pub description: String,
     /// Where.
@@ -204,12 +218,16 @@ pub struct Report {
     pub destinations: Vec<Destination>,
     /// Whether it has a photo.
     pub has_photo: bool,
+    /// Whether the reporter agreed to their name being shown publicly.
+    pub show_name: bool,
 }
 
 impl Report {
-    /// The report as the public sees it: personal details removed.
+    /// The report as the public sees it: personal details removed (the name kept only when
+    /// the reporter agreed to show it).
     pub fn public(&self) -> Report {
-        Report { reporter: Reporter::default(), ..self.clone() }
+        let name = if self.show_name { self.reporter.name.clone() } else { None };
+        Report { reporter: Reporter { name, ..Reporter::default() }, ..self.clone() }
     }
 }
 
@@ -306,7 +324,46 @@ impl Reports {
         let report = checked(report)?;
         let located = self.locate(council, report.location).await?;
         let (selections, answers) = located.select(&report.category, &report.answers)?;
-        self.store_report(council, report, answers, selections).await
+        let token = uuid::Uuid::new_v4().to_string();
+        self.store_report(council, report, answers, selections, &token, &WebExtras::default()).await
+    }
+
+    /// [`Reports::submit`] from the citizen pages, under the token their draft chose in advance:
+    /// the token is unique, so submitting one draft twice, even at once, stores one report; the
+    /// second call answers with the first's id ([`Submitted::sent_to`] empty then).
+    pub(crate) async fn submit_draft(
+        &self,
+        council: CouncilId,
+        report: NewReport,
+        extras: &WebExtras,
+        token: &str,
+    ) -> Result<Submitted> {
+        if let Some(id) = self.existing_token(council, token).await? {
+            return Ok(Submitted { id, token: token.to_string(), sent_to: Vec::new() });
+        }
+        let report = checked(report)?;
+        let extras = WebExtras { title: optional(&extras.title, "The title", MAX_TITLE)?, show_name: extras.show_name };
+        let located = self.locate(council, report.location).await?;
+        let (selections, answers) = located.select(&report.category, &report.answers)?;
+        match self.store_report(council, report, answers, selections, token, &extras).await {
+            Ok(submitted) => Ok(submitted),
+            Err(e) => match self.existing_token(council, token).await? {
+                Some(id) => Ok(Submitted { id, token: token.to_string(), sent_to: Vec::new() }),
+                None => Err(e),
+            },
+        }
+    }
+
+    async fn existing_token(&self, council: CouncilId, token: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM reports_reports WHERE token = $1 AND council_id = $2")
+            .bind(token)
+            .bind(council.0)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
     }
 
     /// Stores a report an Open311 client sent to one body's service code: the client chose the
@@ -325,7 +382,8 @@ impl Reports {
         keys.sort();
         let area = keys.first().map(|k| (*k).clone()).ok_or_else(|| ReportError::OutsideBody(body.name.clone()))?;
         let selection = Selection { body, category, area };
-        self.store_report(council, report, answers, vec![selection]).await
+        let token = uuid::Uuid::new_v4().to_string();
+        self.store_report(council, report, answers, vec![selection], &token, &WebExtras::default()).await
     }
 
     async fn store_report(
@@ -334,14 +392,17 @@ impl Reports {
         report: NewReport,
         answers: Answers,
         selections: Vec<Selection>,
+        token: &str,
+        extras: &WebExtras,
     ) -> Result<Submitted> {
         let now = time_text::now();
-        let token = uuid::Uuid::new_v4().to_string();
+        let token = token.to_string();
         let mut tx = self.store.pool().begin().await?;
         let row = sqlx::query(
             "INSERT INTO reports_reports (council_id, category, description, lat, lon, address, attributes, status, \
-             reporter_name, reporter_email, reporter_phone, account_id, source, token, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+             reporter_name, reporter_email, reporter_phone, account_id, source, token, created_at, updated_at, title, \
+             show_name) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) \
+             RETURNING id",
         )
         .bind(council.0)
         .bind(&report.category)
@@ -357,6 +418,8 @@ impl Reports {
         .bind(&report.source)
         .bind(&token)
         .bind(&now)
+        .bind(extras.title.clone())
+        .bind(i64::from(extras.show_name))
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get(0)?;
@@ -371,6 +434,11 @@ impl Reports {
             .execute(&mut *tx)
             .await?;
         }
+        // The body reads the title, when there is one, above the description.
+        let forwarded = match &extras.title {
+            Some(title) => NewReport { description: format!("{title}\n\n{}", report.description), ..report.clone() },
+            None => report.clone(),
+        };
         let mut sent_to = Vec::new();
         for s in &selections {
             let state = if s.category.route == Route::Guildhall { "held" } else { "queued" };
@@ -386,7 +454,7 @@ impl Reports {
             .bind(state)
             .execute(&mut *tx)
             .await?;
-            queue::enqueue_forward(&mut tx, council, id, &report, &answers, s).await?;
+            queue::enqueue_forward(&mut tx, council, id, &forwarded, &answers, s).await?;
             sent_to.push((s.body.id.clone(), s.body.name.clone(), s.body.contact.clone()));
         }
         tx.commit().await?;
@@ -587,7 +655,7 @@ impl Reports {
             .collect()
     }
 
-    async fn report_from_row(&self, row: &AnyRow) -> Result<Report> {
+    pub(crate) async fn report_from_row(&self, row: &AnyRow) -> Result<Report> {
         let id: i64 = row.try_get("id")?;
         let council_id = CouncilId(row.try_get("council_id")?);
         let dest_rows = sqlx::query(
@@ -616,6 +684,7 @@ impl Reports {
             id,
             council_id,
             category: row.try_get("category")?,
+            title: row.try_get("title")?,
             description: row.try_get("description")?,
             location: Location { lat: row.try_get("lat")?, lon: row.try_get("lon")? },
             address: row.try_get("address")?,
@@ -633,13 +702,14 @@ impl Reports {
             updated_at: row.try_get("updated_at")?,
             destinations,
             has_photo: row.try_get::<i64, _>("has_photo")? > 0,
+            show_name: row.try_get::<i64, _>("show_name")? != 0,
         })
     }
 }
 
-const REPORT_COLUMNS: &str = "SELECT r.id, r.council_id, r.category, r.description, r.lat, r.lon, r.address, \
+pub(crate) const REPORT_COLUMNS: &str = "SELECT r.id, r.council_id, r.category, r.description, r.lat, r.lon, r.address, \
      r.attributes, r.status, r.reporter_name, r.reporter_email, r.reporter_phone, r.account_id, r.source, r.token, \
-     r.created_at, r.updated_at, (SELECT COUNT(*) FROM reports_photos p WHERE p.report_id = r.id) AS has_photo \
+     r.created_at, r.updated_at, r.title, r.show_name, (SELECT COUNT(*) FROM reports_photos p WHERE p.report_id = r.id) AS has_photo \
      FROM reports_reports r";
 
 fn update_from_row(r: &AnyRow) -> Result<Update> {

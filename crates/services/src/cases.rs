@@ -246,6 +246,17 @@ impl Engine {
         })
     }
 
+    /// The definition version a case was made on (what its answers mean).
+    pub async fn case_definition(&self, council: CouncilId, case_id: i64) -> Result<crate::StoredDefinition> {
+        let r = sqlx::query("SELECT definition_id FROM service_cases WHERE id = $1 AND council_id = $2")
+            .bind(case_id)
+            .bind(council.0)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or(ServiceError::UnknownCase)?;
+        self.definition_for_case(council, r.try_get(0)?).await
+    }
+
     /// Assigns a case to a caseworker (recorded in its history).
     pub async fn assign(&self, council: CouncilId, case_id: i64, staff: &str) -> Result<()> {
         let mut tx = self.store.pool().begin().await?;
@@ -329,9 +340,9 @@ impl Engine {
             fee: detail.fee_pence,
             today: self.today(),
         };
-        outbox::enqueue(&mut tx, &ctx, if approve { Moment::Approved } else { Moment::Refused }).await?;
+        let claimed = outbox::enqueue(&mut tx, &ctx, if approve { Moment::Approved } else { Moment::Refused }).await?;
         tx.commit().await?;
-        self.deliver_for_case(council, case_id).await;
+        self.deliver_claimed(claimed).await;
         self.case_summary(council, case_id).await
     }
 

@@ -36,6 +36,24 @@ pub struct ServiceDefinition {
     pub decision: Decision,
     /// What happens once a case is decided (or submitted).
     pub outputs: Vec<Output>,
+    /// What the confirmation page says when a case is approved.
+    pub confirmation: Confirmation,
+}
+
+/// The confirmation page of an approved case: its panel title ("Permit issued") and what the
+/// citizen reads under it, so each service says what it actually did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The panel's title.
+    pub title: String,
+    /// Paragraphs under the panel.
+    pub text: Vec<String>,
+}
+
+impl Default for Confirmation {
+    fn default() -> Confirmation {
+        Confirmation { title: "Application complete".into(), text: Vec::new() }
+    }
 }
 
 impl ServiceDefinition {

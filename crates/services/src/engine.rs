@@ -43,7 +43,7 @@ pub struct Ports {
 pub struct Engine {
     pub(crate) store: Store,
     pub(crate) ports: Ports,
-    cache: Arc<Mutex<HashMap<i64, Arc<ServiceDefinition>>>>,
+    cache: Arc<Mutex<HashMap<i64, StoredDefinition>>>,
     today: Option<Date>,
 }
 
@@ -159,12 +159,18 @@ impl Engine {
         .await?;
         let (id, version): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
         let definition = Arc::new(definition);
-        self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.insert(id, definition.clone());
-        Ok(StoredDefinition { id, council, slug: definition.id.clone(), version, definition })
+        let stored = StoredDefinition { id, council, slug: definition.id.clone(), version, definition };
+        self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.insert(id, stored.clone());
+        Ok(stored)
     }
 
-    /// A stored version by id, parsed once and cached (definitions never change once stored).
+    /// A stored version by id, read and parsed once and then cached (a stored version never
+    /// changes); a version of another council's is as missing as an unknown one.
     async fn definition_by_id(&self, council: CouncilId, id: i64) -> Result<StoredDefinition> {
+        let cached = self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.get(&id).cloned();
+        if let Some(stored) = cached.filter(|d| d.council == council) {
+            return Ok(stored);
+        }
         let row =
             sqlx::query("SELECT slug, version, source FROM service_definitions WHERE id = $1 AND council_id = $2")
                 .bind(id)
@@ -172,17 +178,11 @@ impl Engine {
                 .fetch_optional(self.store.pool())
                 .await?
                 .ok_or_else(|| ServiceError::Corrupt(format!("definition {id} is missing")))?;
-        let cached = self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.get(&id).cloned();
-        let definition = match cached {
-            Some(d) => d,
-            None => {
-                let source: String = row.try_get(2)?;
-                let d = Arc::new(crate::check(&source).map_err(ServiceError::InvalidDefinition)?);
-                self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.insert(id, d.clone());
-                d
-            }
-        };
-        Ok(StoredDefinition { id, council, slug: row.try_get(0)?, version: row.try_get(1)?, definition })
+        let source: String = row.try_get(2)?;
+        let definition = Arc::new(crate::check(&source).map_err(ServiceError::InvalidDefinition)?);
+        let stored = StoredDefinition { id, council, slug: row.try_get(0)?, version: row.try_get(1)?, definition };
+        self.cache.lock().map_err(|_| ServiceError::Corrupt("cache poisoned".into()))?.insert(id, stored.clone());
+        Ok(stored)
     }
 
     /// The newest version of a council's service.
@@ -392,6 +392,25 @@ impl Engine {
         Ok(started)
     }
 
+    /// The fee still to pay, in pence: None when the service is free for these answers or the
+    /// application's payment has been made.
+    pub async fn fee_due(&self, app: &Application) -> Result<Option<i64>> {
+        let Some((pence, _)) = self.fee(app)?.filter(|(p, _)| *p > 0) else { return Ok(None) };
+        let paid = match &app.payment_id {
+            Some(p) => self.ports.fees.state(app.council, p).await?,
+            None => PaymentState::Pending,
+        };
+        Ok(if matches!(paid, PaymentState::Paid(amount) if amount >= pence) { None } else { Some(pence) })
+    }
+
+    /// Where the application's payment stands, if one was started.
+    pub async fn payment_state(&self, app: &Application) -> Result<Option<PaymentState>> {
+        match &app.payment_id {
+            Some(p) => Ok(Some(self.ports.fees.state(app.council, p).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Shown, required pages still without an answer.
     pub fn unanswered(&self, app: &Application) -> Vec<String> {
         flow::visible(&app.definition.definition, &app.answers, self.today())
@@ -440,9 +459,9 @@ impl Engine {
                 .record_case(&app, &reference, state, &reasons, &answers, &evidence, &checks, fee.as_ref().map(|f| f.0))
                 .await
             {
-                Ok(Some(case_id)) => {
-                    self.deliver_for_case(council, case_id).await;
-                    return Ok(Submission { case: self.case_summary(council, case_id).await?, replayed: false });
+                Ok(Some((case, claimed))) => {
+                    self.deliver_claimed(claimed).await;
+                    return Ok(Submission { case, replayed: false });
                 }
                 Ok(None) => {
                     return Ok(Submission { case: self.case_of_application(council, id).await?, replayed: true });
@@ -523,7 +542,8 @@ impl Engine {
         Ok((evidence, checks, reasons))
     }
 
-    /// Writes the case, its first events and its outbox rows in one transaction; None when the
+    /// Writes the case, its first events and its outbox rows in one transaction and returns the
+    /// case as written (no read back) with the outbox rows to deliver; None when the
     /// application had already been submitted (nothing written).
     #[allow(clippy::too_many_arguments)]
     async fn record_case(
@@ -536,7 +556,7 @@ impl Engine {
         evidence: &[CheckEvidence],
         checks: &Map<String, Value>,
         fee: Option<i64>,
-    ) -> std::result::Result<Option<i64>, sqlx::Error> {
+    ) -> std::result::Result<Option<(CaseSummary, Vec<outbox::Claimed>)>, sqlx::Error> {
         let now = now_timestamp();
         let council = app.council;
         let mut tx = self.store.pool().begin().await?;
@@ -607,11 +627,23 @@ impl Engine {
             fee,
             today: self.today(),
         };
-        outbox::enqueue(&mut tx, &ctx, Moment::Submitted).await?;
+        let mut claimed = outbox::enqueue(&mut tx, &ctx, Moment::Submitted).await?;
         let moment = if state == CaseState::Approved { Moment::Approved } else { Moment::Queued };
-        outbox::enqueue(&mut tx, &ctx, moment).await?;
+        claimed.extend(outbox::enqueue(&mut tx, &ctx, moment).await?);
         tx.commit().await?;
-        Ok(Some(case_id))
+        let case = CaseSummary {
+            id: case_id,
+            council,
+            reference: reference.to_string(),
+            service: app.definition.slug.clone(),
+            citizen: app.citizen.clone(),
+            state,
+            reasons: reasons.to_vec(),
+            assigned_to: None,
+            created_at: now,
+            application_id: app.id.clone(),
+        };
+        Ok(Some((case, claimed)))
     }
 
     pub(crate) async fn definition_for_case(&self, council: CouncilId, definition_id: i64) -> Result<StoredDefinition> {
@@ -634,6 +666,21 @@ fn reference_for(slug: &str) -> String {
         code.push(ALPHABET[rng.gen_range(0..ALPHABET.len())] as char);
     }
     format!("{initials}-{code}")
+}
+
+/// The slug and name of the newest version of each service a council has published, read
+/// without an engine: the council's start page lists them, and needs no ports to do so.
+pub async fn published(store: &Store, council: CouncilId) -> Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT d.slug, d.name FROM service_definitions d \
+         WHERE d.council_id = $1 AND d.version = \
+           (SELECT MAX(n.version) FROM service_definitions n WHERE n.council_id = d.council_id AND n.slug = d.slug) \
+         ORDER BY d.name",
+    )
+    .bind(council.0)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //! - [`expr`] and [`eval`] are the small expression language conditions and rules are written in.
 //! - [`Engine`] stores definitions per council (versioned), saves applications page by page,
 //!   submits exactly once into a case, and serves the caseworker queue.
+//! - [`pages`] serves it all as GOV.UK pages: start, questions, check your answers, consent and
+//!   payment hand-offs, confirmation, "Your applications", and the caseworker queue.
 //! - [`ports`] are the traits through which it reaches consent, addresses, payments,
 //!   notifications and registers; [`testing`] implements them over a real registers store.
 #![warn(missing_docs)]
@@ -19,12 +21,15 @@ pub mod eval;
 pub mod expr;
 pub mod flow;
 mod outbox;
+pub mod pages;
 mod parse;
 pub mod ports;
 pub mod testing;
 
 pub use cases::{ApplicationSummary, CaseDetail, CaseEvent, CaseState, CaseSummary, QueueFilter};
 pub use definition::*;
-pub use engine::{Application, ApplicationState, CheckEvidence, Engine, Ports, StoredDefinition, Submission};
+pub use engine::{
+    Application, ApplicationState, CheckEvidence, Engine, Ports, StoredDefinition, Submission, published,
+};
 pub use error::{Result, ServiceError};
 pub use parse::check;

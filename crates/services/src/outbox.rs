@@ -2,6 +2,9 @@
 //! transaction as the change (DESIGN.md principle 7), then delivered at least once, each with
 //! an idempotency key the receiving brick de-duplicates on. A row is claimed before delivery
 //! so two nodes do not deliver it at once; a failed row is retried by [`Engine::run_outbox`].
+//! Rows are written already claimed by the node that wrote them, which delivers them straight
+//! after the commit from memory: no second write to claim them and no read to find them (a
+//! node that dies before delivering leaves a claim that goes stale, and another node retries).
 
 use serde_json::{Map, Value, json};
 use sqlx::Row;
@@ -36,12 +39,25 @@ fn owner_word(o: RegisterOwner) -> &'static str {
     }
 }
 
-/// Writes the outbox rows for a moment, computing output fields now so delivery is a pure copy.
+/// An outbox row this node holds the claim on, with what delivering it needs.
+pub(crate) struct Claimed {
+    id: i64,
+    council: CouncilId,
+    case_id: i64,
+    kind: String,
+    key: String,
+    payload: Value,
+    attempts: i64,
+}
+
+/// Writes the outbox rows for a moment, computing output fields now so delivery is a pure copy;
+/// each row is written claimed by this node (its first attempt), and returned for
+/// [`Engine::deliver_claimed`] to deliver once the transaction has committed.
 pub(crate) async fn enqueue(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     ctx: &CaseContext<'_>,
     moment: Moment,
-) -> std::result::Result<(), sqlx::Error> {
+) -> std::result::Result<Vec<Claimed>, sqlx::Error> {
     let d = ctx.definition;
     let case = json!({"reference": ctx.reference, "fee_pence": ctx.fee});
     let scope = Scope {
@@ -109,55 +125,70 @@ pub(crate) async fn enqueue(
             )),
         }
     }
+    let mut claimed = Vec::new();
     for (i, (kind, payload)) in rows.into_iter().enumerate() {
         let key = format!("case-{}-{}-{kind}-{i}", ctx.case_id, moment.as_str());
-        sqlx::query(
-            "INSERT INTO service_outbox (council_id, case_id, kind, idempotency_key, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+        let now = now_timestamp();
+        let inserted = sqlx::query(
+            "INSERT INTO service_outbox (council_id, case_id, kind, idempotency_key, payload, created_at, \
+             locked_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
         )
         .bind(ctx.council.0)
         .bind(ctx.case_id)
         .bind(&kind)
         .bind(&key)
         .bind(payload.to_string())
-        .bind(now_timestamp())
-        .execute(&mut **tx)
+        .bind(&now)
+        .fetch_optional(&mut **tx)
         .await?;
+        if let Some(row) = inserted {
+            let id = row.try_get(0)?;
+            claimed.push(Claimed { id, council: ctx.council, case_id: ctx.case_id, kind, key, payload, attempts: 1 });
+        }
     }
-    Ok(())
+    Ok(claimed)
 }
 
 /// A claim older than this is taken to have died with its node and may be taken again.
 const CLAIM_SECONDS: i64 = 120;
 
 fn stale_before() -> String {
-    let t = time::OffsetDateTime::now_utc() - time::Duration::seconds(CLAIM_SECONDS);
+    timestamp(time::OffsetDateTime::now_utc() - time::Duration::seconds(CLAIM_SECONDS))
+}
+
+fn timestamp(t: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     t.format(&format).unwrap_or_default()
 }
 
+/// The longest a failing row waits between attempts.
+const MOST_BACK_OFF_SECONDS: i64 = 3600;
+
+/// How long a row waits after its `attempts`-th failure: 10 s, doubling to an hour, so a
+/// webhook whose server is down is not called (and logged) every few seconds for ever.
+pub(crate) fn back_off_seconds(attempts: i64) -> i64 {
+    let doublings = attempts.clamp(1, 20) - 1;
+    (10_i64 << doublings).min(MOST_BACK_OFF_SECONDS)
+}
+
+/// The `locked_at` that makes a failed row claimable again only after its back-off: a claim
+/// is taken again once `locked_at` is older than [`CLAIM_SECONDS`], so the failure is recorded
+/// as a claim that goes stale when the back-off ends.
+fn retry_after(attempts: i64) -> String {
+    let wait = back_off_seconds(attempts) - CLAIM_SECONDS;
+    timestamp(time::OffsetDateTime::now_utc() + time::Duration::seconds(wait))
+}
+
 impl Engine {
-    /// Delivers a case's pending rows now (after its transaction committed); failures stay
-    /// pending for [`Engine::run_outbox`] and are logged, never lost.
-    pub(crate) async fn deliver_for_case(&self, council: CouncilId, case_id: i64) {
-        let ids = sqlx::query(
-            "SELECT id FROM service_outbox WHERE council_id = $1 AND case_id = $2 AND done_at IS NULL ORDER BY id",
-        )
-        .bind(council.0)
-        .bind(case_id)
-        .fetch_all(self.store.pool())
-        .await;
-        match ids {
-            Ok(rows) => {
-                for r in rows {
-                    if let Ok(id) = r.try_get::<i64, _>(0)
-                        && let Err(e) = self.deliver(id).await
-                    {
-                        tracing::warn!(case_id, outbox = id, error = %e, "service outbox delivery failed; will retry");
-                    }
-                }
+    /// Delivers the rows [`enqueue`] wrote claimed, now that their transaction has committed;
+    /// failures stay pending for [`Engine::run_outbox`] and are logged, never lost.
+    pub(crate) async fn deliver_claimed(&self, rows: Vec<Claimed>) {
+        for row in rows {
+            let (case_id, id) = (row.case_id, row.id);
+            if let Err(e) = self.deliver_row(row).await {
+                tracing::warn!(case_id, outbox = id, error = %e, "service outbox delivery failed; will retry");
             }
-            Err(e) => tracing::warn!(case_id, error = %e, "could not read the service outbox"),
         }
     }
 
@@ -194,17 +225,31 @@ impl Engine {
         if claimed.rows_affected() == 0 {
             return Ok(false);
         }
-        let r =
-            sqlx::query("SELECT council_id, case_id, kind, idempotency_key, payload FROM service_outbox WHERE id = $1")
-                .bind(id)
-                .fetch_one(self.store.pool())
-                .await?;
-        let council = CouncilId(r.try_get(0)?);
-        let case_id: i64 = r.try_get(1)?;
-        let kind: String = r.try_get(2)?;
-        let key: String = r.try_get(3)?;
+        let r = sqlx::query(
+            "SELECT council_id, case_id, kind, idempotency_key, payload, attempts FROM service_outbox WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.store.pool())
+        .await?;
         let payload: Value = serde_json::from_str(&r.try_get::<String, _>(4)?)
             .map_err(|e| crate::error::ServiceError::Corrupt(e.to_string()))?;
+        let row = Claimed {
+            id,
+            council: CouncilId(r.try_get(0)?),
+            case_id: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            key: r.try_get(3)?,
+            payload,
+            attempts: r.try_get(5)?,
+        };
+        self.deliver_row(row).await?;
+        Ok(true)
+    }
+
+    /// Delivers one row this node holds the claim on: done (with the case's event) in one
+    /// transaction, or released to wait out its back-off.
+    async fn deliver_row(&self, row: Claimed) -> Result<()> {
+        let Claimed { id, council, case_id, kind, key, payload, attempts } = row;
         let text = |k: &str| payload[k].as_str().unwrap_or_default().to_string();
         let outcome = match kind.as_str() {
             "notify" => {
@@ -254,16 +299,30 @@ impl Engine {
                 let event_kind = if kind == "notify" { "notification" } else { "output" };
                 crate::cases::event(&mut tx, council, case_id, "engine", event_kind, result).await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(())
             }
             Err(e) => {
-                sqlx::query("UPDATE service_outbox SET locked_at = NULL, result = $1 WHERE id = $2")
-                    .bind(json!({"error": e.to_string()}).to_string())
+                sqlx::query("UPDATE service_outbox SET locked_at = $1, result = $2 WHERE id = $3")
+                    .bind(retry_after(attempts))
+                    .bind(json!({"error": e.to_string(), "attempts": attempts}).to_string())
                     .bind(id)
                     .execute(self.store.pool())
                     .await?;
                 Err(e.into())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_from_ten_seconds_to_an_hour() {
+        let waits: Vec<i64> = (1..=11).map(back_off_seconds).collect();
+        assert_eq!(waits, vec![10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]);
+        assert_eq!(back_off_seconds(0), 10);
+        assert_eq!(back_off_seconds(i64::MAX), 3600);
     }
 }

@@ -86,6 +86,9 @@ fn is_quoted(node: &Node<'_>, source: &str) -> bool {
     span > source.chars().count()
 }
 
+/// Page ids that would clash with the pages every application has (`/applications/{id}/…`).
+const RESERVED_PAGE_IDS: &[&str] = &["check-answers", "paid", "confirmation", "continue"];
+
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
@@ -237,7 +240,7 @@ impl Reader {
             root,
             "the definition",
             &["version", "id", "name", "owner", "start", "pages", "decision"],
-            &["lgsl", "sign_in", "checks", "eligibility", "fee", "notifications", "outputs"],
+            &["lgsl", "sign_in", "checks", "eligibility", "fee", "notifications", "outputs", "confirmation"],
         )?;
         let version = self.number(&f, "version", "the definition");
         if let (Some(v), Some(node)) = (version, f.get("version"))
@@ -250,7 +253,7 @@ impl Reader {
         let owner = self.slug(&f, "owner", "the definition");
         let lgsl = self.number(&f, "lgsl", "the definition").map(|n| n as u32);
         let sign_in = self.boolean(&f, "sign_in", "the definition").unwrap_or(false);
-        let start = f.get("start").and_then(|n| self.start(n)).unwrap_or_default();
+        let start = f.get("start").and_then(|n| self.paragraphs(n, "start")).unwrap_or_default();
         let pages: Vec<Question> =
             self.list(&f, "pages", "the definition").iter().filter_map(|n| self.question(n)).collect();
         if f.get("pages").is_some() && pages.is_empty() && self.errors.is_empty() {
@@ -267,6 +270,7 @@ impl Reader {
             self.list(&f, "notifications", "the definition").iter().filter_map(|n| self.notification(n)).collect();
         let decision = f.get("decision").and_then(|n| self.decision(n));
         let outputs = self.list(&f, "outputs", "the definition").iter().filter_map(|n| self.output(n)).collect();
+        let confirmation = f.get("confirmation").and_then(|n| self.confirmation(n)).unwrap_or_default();
         Some(ServiceDefinition {
             version: version? as u32,
             id: id?,
@@ -282,16 +286,25 @@ impl Reader {
             notifications,
             decision: decision?,
             outputs,
+            confirmation,
         })
     }
 
-    fn start(&mut self, node: &Node<'_>) -> Option<Vec<String>> {
+    fn confirmation(&mut self, node: &Node<'_>) -> Option<Confirmation> {
+        let f = self.mapping(node, "the confirmation", &[], &["title", "text"])?;
+        let default = Confirmation::default();
+        let title = self.string(&f, "title", "the confirmation").unwrap_or(default.title);
+        let text = f.get("text").and_then(|n| self.paragraphs(n, "text in the confirmation")).unwrap_or_default();
+        Some(Confirmation { title, text })
+    }
+
+    fn paragraphs(&mut self, node: &Node<'_>, what: &str) -> Option<Vec<String>> {
         match &node.data {
             YamlData::Value(Scalar::String(s)) => {
                 Some(s.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
             }
             _ => {
-                self.error(node, format!("start must be text, not {}", kind_of(node)));
+                self.error(node, format!("{what} must be text, not {}", kind_of(node)));
                 None
             }
         }
@@ -533,6 +546,9 @@ impl Reader {
         for q in &d.pages {
             if !seen.insert(q.id.as_str()) {
                 self.at(q.line, format!("two pages have the id {:?}", q.id));
+            }
+            if RESERVED_PAGE_IDS.contains(&q.id.as_str()) {
+                self.at(q.line, format!("the page id {:?} is the address of one of the engine's own pages", q.id));
             }
             for cond in [&q.show_if, &q.skip_if].into_iter().flatten() {
                 self.paths(cond, &["answers"], &earlier, &[], "a page condition (only earlier answers)");

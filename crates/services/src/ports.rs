@@ -209,3 +209,41 @@ pub trait OutputSink: Send + Sync {
     /// Calls a webhook; returns the status.
     fn webhook<'a>(&'a self, output: &'a WebhookOutput) -> BoxFuture<'a, Result<u16, PortError>>;
 }
+
+/// One register read a service's checks make under consent, as the citizen is asked to agree to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRead {
+    /// The register.
+    pub register: String,
+    /// National or the council's.
+    pub owner: RegisterOwner,
+    /// The fields the check reads (and the only ones to grant).
+    pub fields: Vec<String>,
+    /// Why, in the service's words.
+    pub purpose: String,
+}
+
+/// What a service asks consent for before it submits an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentAsk {
+    /// The council running the service.
+    pub council: CouncilId,
+    /// The service's slug.
+    pub service: String,
+    /// The service's name, as the consent page shows it.
+    pub service_name: String,
+    /// The citizen asked.
+    pub citizen: String,
+    /// Every read the checks will make under consent.
+    pub reads: Vec<ConsentRead>,
+    /// Where the consent page sends the citizen back to, agreed or not (a path on this site).
+    pub return_to: String,
+}
+
+/// Asks a citizen for consent before the checks read registers about them (in the binary:
+/// the consent brick's request page). The pages ask it; the engine itself only reads.
+pub trait ConsentPrompt: Send + Sync {
+    /// Ok(None) when the citizen has live consent for every read; Ok(Some(url)) where to send
+    /// them to agree (their answer returns them to `request.return_to`).
+    fn ask<'a>(&'a self, request: &'a ConsentAsk) -> BoxFuture<'a, Result<Option<String>, PortError>>;
+}

@@ -90,6 +90,74 @@ impl RecordSource for RegistersRecordSource {
     }
 }
 
+impl RegistersRecordSource {
+    /// Whether `citizen` consented to reads of `register`.
+    pub fn has_consent(&self, citizen: &str, register: &str) -> bool {
+        self.consents.lock().map(|c| c.contains(&(citizen.to_string(), register.to_string()))).unwrap_or(false)
+    }
+}
+
+/// The path of [`grant_router`]'s page that records consent and returns.
+pub const TEST_CONSENT_PATH: &str = "/testing/consent";
+
+/// A [`ConsentPrompt`] over a [`RegistersRecordSource`]'s consent set: when a read lacks
+/// consent it sends the citizen to [`grant_router`]'s page, which records it and returns.
+#[derive(Clone)]
+pub struct RecordSourceConsent {
+    records: RegistersRecordSource,
+    /// Every ask made, for tests to assert on.
+    pub asks: Arc<Mutex<Vec<ConsentAsk>>>,
+}
+
+impl RecordSourceConsent {
+    /// Over the record source whose consent set the engine's reads check.
+    pub fn new(records: RegistersRecordSource) -> RecordSourceConsent {
+        RecordSourceConsent { records, asks: Arc::default() }
+    }
+}
+
+impl ConsentPrompt for RecordSourceConsent {
+    fn ask<'a>(&'a self, request: &'a ConsentAsk) -> BoxFuture<'a, Result<Option<String>, PortError>> {
+        Box::pin(async move {
+            self.asks.lock().map_err(failed)?.push(request.clone());
+            let missing: Vec<&str> = request
+                .reads
+                .iter()
+                .filter(|r| !self.records.has_consent(&request.citizen, &r.register))
+                .map(|r| r.register.as_str())
+                .collect();
+            if missing.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(format!(
+                "{TEST_CONSENT_PATH}?citizen={}&registers={}&return_to={}",
+                urlencoding::encode(&request.citizen),
+                urlencoding::encode(&missing.join(",")),
+                urlencoding::encode(&request.return_to)
+            )))
+        })
+    }
+}
+
+/// Stands in for the consent brick's request page in tests: `GET /testing/consent?citizen=&
+/// registers=a,b&return_to=` records the consent and redirects to `return_to`.
+pub fn grant_router(records: RegistersRecordSource) -> axum::Router {
+    use axum::extract::Query;
+    use axum::response::Redirect;
+    let grant = move |Query(q): Query<HashMap<String, String>>| {
+        let records = records.clone();
+        async move {
+            let citizen = q.get("citizen").cloned().unwrap_or_default();
+            for register in q.get("registers").map(|r| r.split(',').collect::<Vec<_>>()).unwrap_or_default() {
+                records.consent(&citizen, register);
+            }
+            let back = q.get("return_to").filter(|r| r.starts_with('/')).cloned().unwrap_or_else(|| "/".into());
+            Redirect::to(&back)
+        }
+    };
+    axum::Router::new().route(TEST_CONSENT_PATH, axum::routing::get(grant))
+}
+
 /// Addresses from a register named `address` (national) whose items carry `address` (UPRN),
 /// `street` (USRN), `name` and `postcode`.
 #[derive(Clone)]

@@ -172,8 +172,21 @@ fn yaml_that_does_not_parse_names_its_line() {
 #[test]
 fn a_fee_cannot_depend_on_register_checks_because_it_is_paid_before_they_run() {
     let text = repo_file("services/parking-permit.yaml")
-        .replace("      pence: 1000", "      pence: 'len(checks.zone.name) * 100'");
+        .replace("    - pence: 5000", "    - pence: 'len(checks.zone.name) * 100'");
     let errors = services::check(&text).expect_err("fee over checks");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].message.contains("checks cannot be used in a fee amount"), "{}", errors[0]);
+}
+
+#[test]
+fn a_page_cannot_take_the_address_of_the_engines_own_pages() {
+    let text = repo_file("services/parking-permit.yaml").replace("  - id: registration\n", "  - id: confirmation\n");
+    let errors = services::check(&text).expect_err("reserved page id");
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("\"confirmation\" is the address of one of the engine's own pages")),
+        "{messages:?}"
+    );
+    let docs = Yaml::load_from_str(&text).unwrap();
+    assert!(!schema().is_valid(&to_json(&docs[0])), "the schema refuses it too");
 }

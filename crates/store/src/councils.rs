@@ -96,6 +96,11 @@ impl Councils {
         Councils { store }
     }
 
+    /// The store the councils live on, for a caller that also reads other bricks' per-council data.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Creates a council; its slug must be new and must not be one of the instance's own route
     /// words ([`RESERVED_SLUGS`]), or the council's pages at `/{slug}/` would be shadowed.
     pub async fn create(&self, slug: &CouncilSlug, name: &str) -> Result<Council, StoreError> {

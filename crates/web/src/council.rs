@@ -141,6 +141,24 @@ pub struct Council {
     pub brand_colour: BrandColour,
     /// Contact details for the static pages; `None` gives pages without them.
     pub contact: Option<Contact>,
+    /// The services a citizen can use at this council, listed on its start page so that a
+    /// citizen finds them without knowing their addresses. Other bricks own the pages; the
+    /// lead fills this from what each brick offers the council.
+    pub services: Vec<ServiceLink>,
+    /// The staff pages other bricks serve for this council, listed on the staff home page so
+    /// that staff reach the case queue or the reports without knowing their addresses.
+    pub staff_pages: Vec<ServiceLink>,
+}
+
+/// One service on a council's start page (or one staff page on its staff home page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLink {
+    /// The service's name as a citizen looks for it ("Report a problem").
+    pub title: String,
+    /// Its address under the council's prefix, starting with `/` (`/report`).
+    pub path: String,
+    /// One sentence saying what it is for.
+    pub description: String,
 }
 
 impl Council {
@@ -161,12 +179,26 @@ impl Council {
             name: name.trim().to_string(),
             brand_colour: BrandColour::parse(brand_colour)?,
             contact: None,
+            services: Vec::new(),
+            staff_pages: Vec::new(),
         })
     }
 
     /// The same council with contact details for its static pages.
     pub fn with_contact(mut self, contact: Contact) -> Council {
         self.contact = Some(contact);
+        self
+    }
+
+    /// The council with these services on its start page.
+    pub fn with_services(mut self, services: Vec<ServiceLink>) -> Council {
+        self.services = services;
+        self
+    }
+
+    /// The council with these staff pages on its staff home page.
+    pub fn with_staff_pages(mut self, staff_pages: Vec<ServiceLink>) -> Council {
+        self.staff_pages = staff_pages;
         self
     }
 

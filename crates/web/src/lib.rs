@@ -21,7 +21,7 @@ pub mod templates;
 mod visitor;
 
 pub use assets::GOVUK_FRONTEND_VERSION;
-pub use council::{BrandColour, Contact, Council, Rgb};
+pub use council::{BrandColour, Contact, Council, Rgb, ServiceLink};
 pub use error::WebError;
 pub use form::{FieldError, FormErrors};
 pub use page::{Layout, Page, SIGN_IN_PATH, SIGN_OUT_PATH, SignedIn, render, render_fragment};

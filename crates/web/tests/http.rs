@@ -1,14 +1,21 @@
 //! The web router over real HTTP on 127.0.0.1: pages, branding, assets, errors and forms.
 
-use web::{Contact, Council, FormErrors, Layout, Page, SignedIn, WebState};
+use web::{Contact, Council, FormErrors, Layout, Page, ServiceLink, SignedIn, WebState};
 
 fn councils() -> Vec<Council> {
     vec![
-        Council::new("exampleshire", "Exampleshire County Council", "#00703c").unwrap().with_contact(Contact {
-            email: "webmaster@exampleshire.example".into(),
-            phone: None,
-            address: vec!["County Hall".into()],
-        }),
+        Council::new("exampleshire", "Exampleshire County Council", "#00703c")
+            .unwrap()
+            .with_contact(Contact {
+                email: "webmaster@exampleshire.example".into(),
+                phone: None,
+                address: vec!["County Hall".into()],
+            })
+            .with_services(vec![ServiceLink {
+                title: "Report a <problem>".into(),
+                path: "/report".into(),
+                description: "Potholes, fly-tipping and street lights.".into(),
+            }]),
         Council::new("northtown", "Northtown Borough Council", "#f9d71c").unwrap(),
     ]
 }
@@ -44,6 +51,17 @@ async fn a_council_start_page_carries_its_name_stylesheet_and_footer_links() {
     }
     assert!(!html.contains("govuk-footer__crown"), "a council page must not show the crown");
     assert!(html.contains("govuk-frontend-supported"));
+}
+
+#[tokio::test]
+async fn a_council_start_page_lists_its_services_and_only_its_own() {
+    let url = serve().await;
+    let (_, html, _) = get(&format!("{url}/exampleshire/")).await;
+    assert!(html.contains(r#"href="/exampleshire/report""#), "{html}");
+    assert!(html.contains("Report a &lt;problem&gt;"), "a service's title is escaped");
+    assert!(html.contains("Potholes, fly-tipping and street lights."));
+    let (_, html, _) = get(&format!("{url}/northtown/")).await;
+    assert!(!html.contains("council-services"), "Northtown offers no services");
 }
 
 #[tokio::test]

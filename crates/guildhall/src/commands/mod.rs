@@ -1,6 +1,7 @@
 //! The commands the CLI runs, one module each; each returns the process exit code. Parsing the
 //! command line lives in `cli`, wiring the server in `startup`.
 
+pub mod bodies;
 pub mod council;
 pub mod generate;
 pub mod import;
@@ -25,5 +26,6 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<u8
         Command::Notify(c) => notify::run(c, &settings).await,
         Command::Pay(c) => pay::run(c, &settings).await,
         Command::Service(c) => service::run(c),
+        Command::Bodies(c) => bodies::run(c, &settings).await,
     }
 }

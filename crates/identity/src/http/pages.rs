@@ -448,7 +448,10 @@ pub(super) async fn staff_home(
         Ok(None) => return see_other(&format!("/{slug}/staff/sign-in"), None),
         Err(error) => return state.error_page(&format!("/{slug}/staff"), &error),
     };
-    let context = json!({ "name": staff.staff.name, "council": council.name, "roles": roles });
+    let context = json!({
+        "name": staff.staff.name, "council": council.name, "roles": roles,
+        "slug": council.slug, "links": council.staff_pages,
+    });
     state.page(
         StatusCode::OK,
         Some(&council),

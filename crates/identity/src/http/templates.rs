@@ -159,6 +159,12 @@ pub const STAFF_HOME: (&str, &str) = (
   { "key": { "text": "Council" }, "value": { "text": council } },
   { "key": { "text": "Roles" }, "value": { "text": roles } }
 ] }) }}
+{% if links %}
+<h2 class="govuk-heading-m">Your work</h2>
+<ul class="govuk-list govuk-list--spaced" id="staff-pages">
+{% for link in links %}<li><a class="govuk-link" href="/{{ slug }}{{ link.path }}">{{ link.title }}</a><br><span class="govuk-body-s">{{ link.description }}</span></li>
+{% endfor %}</ul>
+{% endif %}
 </div></div>"#,
 );
 

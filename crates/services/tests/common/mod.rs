@@ -50,17 +50,10 @@ pub async fn worlds() -> Vec<World> {
         let otherborough = councils.create(&CouncilSlug::parse("otherborough").unwrap(), "Otherborough").await.unwrap();
         let council = Owner::Council(exampleshire.id);
         define(&registers, Owner::National, "address", &["address", "street", "name", "postcode"]).await;
-        define(&registers, Owner::National, "vehicle", &["registration", "make", "colour", "tax-status", "keeper"])
-            .await;
-        define(&registers, Owner::National, "keeper", &["keeper", "uprn"]).await;
+        define(&registers, Owner::National, "vehicle", &["vehicle", "make", "colour", "tax-status", "keeper"]).await;
+        define(&registers, Owner::National, "keeper", &["keeper", "address"]).await;
         define(&registers, council, "parking-zone", &["parking-zone", "name", "streets"]).await;
-        define(
-            &registers,
-            council,
-            "parking-permit",
-            &["parking-permit", "vehicle", "parking-zone", "uprn", "start-date"],
-        )
-        .await;
+        define(&registers, council, "parking-permit", &["zone", "vehicle", "address", "price", "start-date"]).await;
         for (uprn, usrn, name) in [
             ("100", "U1", "1 Mill Lane, Exampleton"),
             ("101", "U1", "2 Mill Lane, Exampleton"),
@@ -80,12 +73,19 @@ pub async fn worlds() -> Vec<World> {
             Owner::National,
             "vehicle",
             "AB12CDE",
-            json!({"registration": "AB12CDE", "make": "Ford", "colour": "Blue", "tax-status": "Taxed", "keeper": "K1"}),
+            json!({"vehicle": "AB12CDE", "make": "Ford", "colour": "Blue", "tax-status": "Taxed", "keeper": "K1"}),
         )
         .await;
-        append(&registers, Owner::National, "vehicle", "XY99ZZZ", json!({"registration": "XY99ZZZ", "make": "Fiat", "colour": "Red", "tax-status": "Untaxed", "keeper": "K2"})).await;
-        append(&registers, Owner::National, "keeper", "K1", json!({"keeper": "K1", "uprn": "100"})).await;
-        append(&registers, Owner::National, "keeper", "K2", json!({"keeper": "K2", "uprn": "101"})).await;
+        append(
+            &registers,
+            Owner::National,
+            "vehicle",
+            "XY99ZZZ",
+            json!({"vehicle": "XY99ZZZ", "make": "Fiat", "colour": "Red", "tax-status": "Untaxed", "keeper": "K2"}),
+        )
+        .await;
+        append(&registers, Owner::National, "keeper", "K1", json!({"keeper": "K1", "address": "100"})).await;
+        append(&registers, Owner::National, "keeper", "K2", json!({"keeper": "K2", "address": "101"})).await;
         append(
             &registers,
             council,
