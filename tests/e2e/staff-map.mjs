@@ -91,7 +91,8 @@ async function staffSeesMarkers(browser) {
   const rows = await page.locator("#reports tbody a.govuk-link").count();
   check(markers >= 1 && markers === rows, `staff: ${markers} markers for ${rows} listed reports`);
   await audit(page, "staff list with the map");
-  await page.locator("#staff-report-map path.leaflet-interactive[fill='#ffdd00']").first().click({ force: true });
+  // No force: Playwright checks the marker itself receives the click (nothing drawn over it).
+  await page.locator("#staff-report-map .leaflet-reports-pane path.leaflet-interactive").first().click();
   const link = page.locator("#staff-report-map .leaflet-popup a.govuk-link");
   await link.waitFor({ timeout: 5000 });
   await link.click();

@@ -103,11 +103,15 @@
 
   function staffMap(el) {
     var map = makeMap(el, 'Map of the reports listed');
+    // The reports' own pane sits above the areas' (overlayPane, z-index 400): the two layers load
+    // in parallel, and in one shared pane whichever arrived last would be drawn on top, so the
+    // areas' filled polygons could cover the markers and take their clicks.
+    map.createPane('reports').style.zIndex = 450;
     var areas = drawAreas(map, el.getAttribute('data-areas'));
     var markers = getJson(el.getAttribute('data-markers')).then(function (reports) {
       return L.geoJSON(reports, {
         pointToLayer: function (f, at) {
-          return L.circleMarker(at, { radius: 7, color: '#0b0c0c', weight: 2, fillColor: '#ffdd00', fillOpacity: 0.9 });
+          return L.circleMarker(at, { pane: 'reports', radius: 7, color: '#0b0c0c', weight: 2, fillColor: '#ffdd00', fillOpacity: 0.9 });
         },
         onEachFeature: function (f, l) {
           var link = document.createElement('a');
