@@ -408,7 +408,7 @@ impl Notify {
             });
         }
         let refs: Vec<&NewRow> = made.iter().collect();
-        crate::outbox::write_rows(&mut tx, self.store().backend(), &refs).await?;
+        crate::outbox::write_rows(&mut tx, self.store().backend(), &refs, None).await?;
         let processed = (done + made.len()) as i64;
         let finished = done + made.len() >= rows.len();
         sqlx::query(

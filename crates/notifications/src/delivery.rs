@@ -292,47 +292,120 @@ pub struct Worker {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Notifications the writer committed already leased to this node's worker, handed over in memory.
+pub(crate) type Handed = Vec<Outgoing>;
+
+/// The first worker started on a [`Notify`] registers here. While it runs, the group-commit
+/// writer inserts each notification that is due now already leased to it (status `sending`, one
+/// attempt, due again when `lease` runs out: exactly the state its claim would leave) and sends it
+/// over `sender` after the commit. The worker then needs no claim UPDATE (a commit, and on SQLite
+/// a turn at the write lock) per batch; only its record of the hand-offs commits. A node that dies
+/// leaves such rows leased, and any node's ordinary claim takes them once the lease has run out.
+pub(crate) struct HandOff {
+    worker: u64,
+    /// How long the rows stay leased to this worker.
+    pub(crate) lease: Duration,
+    pub(crate) sender: tokio::sync::mpsc::UnboundedSender<Handed>,
+}
+
+static WORKER_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl Worker {
     /// Starts a worker sending `notify`'s outbox through `providers`.
     pub fn spawn(notify: Notify, providers: Providers, config: WorkerConfig) -> Worker {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let client = reqwest::Client::new();
+        let id = WORKER_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (sender, mut handed) = tokio::sync::mpsc::unbounded_channel::<Handed>();
+        {
+            let mut slot = notify.hand_off.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // One worker per node takes hand-offs; a second one only claims. A lease shorter than
+            // a second would end at once (due times are in whole seconds), so such a worker only claims.
+            if config.lease.as_secs() > 0 && slot.as_ref().is_none_or(|h| h.sender.is_closed()) {
+                *slot = Some(HandOff { worker: id, lease: config.lease, sender });
+            }
+        }
         let task = tokio::spawn(async move {
+            let mut pending: Handed = Vec::new();
+            // Set if the hand-off channel ends (it cannot while this worker is registered), so the
+            // wait below never spins on a closed channel.
+            let mut hand_offs_ended = false;
+            // Whether to look in the outbox (and at bulk jobs and callbacks) now, and when next anyway.
+            let mut look = true;
+            let mut next_look = tokio::time::Instant::now();
             loop {
                 if *stopped.borrow() {
                     break;
                 }
                 // Register for a wake-up before looking, so a send between the look and the wait is not missed.
                 let woken = notify.wake.notified();
-                let mut worked = match notify.process_jobs().await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "bulk job chunk failed");
-                        0
+                while pending.len() < config.batch.max(1) as usize {
+                    match handed.try_recv() {
+                        Ok(more) => pending.extend(more),
+                        Err(_) => break,
                     }
-                };
-                worked += match notify.deliver_batch(&providers, &config).await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "notification delivery batch failed");
-                        0
+                }
+                if !pending.is_empty() {
+                    let messages = std::mem::take(&mut pending).into_iter().map(|m| (m, 1)).collect();
+                    match notify.send_and_record(&providers, &config, messages).await {
+                        // A final status with a callback to send: look at the callbacks soon.
+                        Ok(callbacks) => look |= callbacks,
+                        Err(e) => tracing::warn!(error = %e, "recording handed-over notifications failed"),
                     }
-                };
-                worked += match notify.deliver_callbacks(&client, &config).await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "status callback batch failed");
-                        0
-                    }
-                };
-                if worked > 0 {
+                }
+                if look || tokio::time::Instant::now() >= next_look {
+                    let mut worked = match notify.process_jobs().await {
+                        Ok(n) => n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "bulk job chunk failed");
+                            0
+                        }
+                    };
+                    worked += match notify.deliver_batch(&providers, &config).await {
+                        Ok(n) => n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "notification delivery batch failed");
+                            0
+                        }
+                    };
+                    worked += match notify.deliver_callbacks(&client, &config).await {
+                        Ok(n) => n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "status callback batch failed");
+                            0
+                        }
+                    };
+                    look = worked > 0;
+                    next_look = tokio::time::Instant::now() + config.poll;
+                }
+                if look || !handed.is_empty() {
                     continue;
                 }
                 tokio::select! {
-                    _ = woken => {}
-                    _ = tokio::time::sleep(config.poll) => {}
+                    _ = woken => look = true,
+                    _ = tokio::time::sleep_until(next_look) => look = true,
                     _ = stopped.changed() => {}
+                    more = handed.recv(), if !hand_offs_ended => match more {
+                        Some(more) => pending.extend(more),
+                        None => hand_offs_ended = true,
+                    },
                 }
+            }
+            // Stop taking hand-offs, then give back what was handed over but not sent, so that
+            // another worker (or this node's next one) claims it now rather than after the lease.
+            {
+                let mut slot = notify.hand_off.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if slot.as_ref().is_some_and(|h| h.worker == id) {
+                    *slot = None;
+                }
+            }
+            handed.close();
+            while let Ok(more) = handed.try_recv() {
+                pending.extend(more);
+            }
+            let ids: Vec<String> = pending.into_iter().map(|m| m.notification_id).collect();
+            if let Err(e) = notify.release_leased(&ids).await {
+                tracing::warn!(error = %e, "releasing handed-over notifications failed; they wait out their lease");
             }
         });
         Worker { stop, task }
@@ -377,7 +450,7 @@ impl Notify {
         } else {
             crate::precompiled::pdfs_for(self.store(), &letters).await?
         };
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut messages = Vec::with_capacity(claimed);
         for row in rows {
             // Only what the provider needs is read back (a claim may hold a thousand rows).
             let attempts: i64 = row.try_get("attempts")?;
@@ -394,7 +467,24 @@ impl Notify {
                 pdf: None,
                 postage: row.try_get("postage")?,
             };
-            let message = Outgoing { pdf: pdfs.remove(&message.notification_id), ..message };
+            messages.push((Outgoing { pdf: pdfs.remove(&message.notification_id), ..message }, attempts));
+        }
+        self.send_and_record(providers, config, messages).await?;
+        Ok(claimed)
+    }
+
+    /// Sends leased notifications (with their attempt numbers) through their chains, at once,
+    /// and records every result in one transaction; returns whether a delivery-status callback
+    /// was queued.
+    pub(crate) async fn send_and_record(
+        &self,
+        providers: &Providers,
+        config: &WorkerConfig,
+        messages: Vec<(Outgoing, i64)>,
+    ) -> Result<bool> {
+        let count = messages.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (message, attempts) in messages {
             let providers = providers.clone();
             tasks.spawn(async move {
                 let handed_off = timestamp();
@@ -402,7 +492,7 @@ impl Notify {
                 Delivery { notification_id: message.notification_id, attempts, handed_off, result }
             });
         }
-        let mut deliveries = Vec::with_capacity(claimed);
+        let mut deliveries = Vec::with_capacity(count);
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(d) => deliveries.push(d),
@@ -410,19 +500,52 @@ impl Notify {
                 Err(e) => tracing::warn!(error = %e, "a delivery task panicked"),
             }
         }
+        if deliveries.is_empty() {
+            return Ok(false);
+        }
         // One transaction records the whole batch's results (one commit, not one per message):
         // every hand-off in one UPDATE, failures one by one (they are few).
         let _turn = self.write_turn().await;
         let mut tx = self.store().pool().begin().await?;
         let handed: Vec<&Delivery> = deliveries.iter().filter(|d| d.result.is_ok()).collect();
+        let mut callbacks = false;
         for chunk in statement_chunks(&handed, RECORDS_PER_STATEMENT) {
-            record_hand_offs(&mut tx, self.store().backend(), chunk).await?;
+            callbacks |= record_hand_offs(&mut tx, self.store().backend(), chunk).await?;
         }
         for d in deliveries.iter().filter(|d| d.result.is_err()) {
-            self.record_delivery(&mut tx, config, d).await?;
+            callbacks |= self.record_delivery(&mut tx, config, d).await?;
         }
         tx.commit().await?;
-        Ok(claimed)
+        Ok(callbacks)
+    }
+
+    /// Gives leased notifications that were never handed to a provider back to the outbox, due
+    /// now, without counting the attempt (a stopping worker's unsent hand-overs).
+    pub(crate) async fn release_leased(&self, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let positional = self.store().backend() == Backend::Sqlite;
+        let now = timestamp();
+        let _turn = self.write_turn().await;
+        let mut tx = self.store().pool().begin().await?;
+        for chunk in statement_chunks(ids, RECORDS_PER_STATEMENT) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| param(positional, i + 2)).collect();
+            let sql = format!(
+                "UPDATE notify_notifications SET status = 'created', attempts = attempts - 1, due_at = {} \
+                 WHERE status = 'sending' AND sent_at IS NULL AND id IN ({})",
+                param(positional, 1),
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(now.as_str());
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        self.wake.notify_waiters();
+        Ok(())
     }
 
     async fn record_delivery(
@@ -430,9 +553,9 @@ impl Notify {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         config: &WorkerConfig,
         d: &Delivery,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         match &d.result {
-            Ok(_) => {}
+            Ok(_) => Ok(false),
             Err(failures) => {
                 let reasons: Vec<String> = failures.iter().map(ToString::to_string).collect();
                 tracing::warn!(notification = %d.notification_id, attempts = d.attempts, failures = ?reasons, "every provider failed");
@@ -445,6 +568,7 @@ impl Notify {
                     .execute(&mut **tx)
                     .await?;
                     Notify::queue_callback(&mut **tx, &d.notification_id, "technical-failure").await?;
+                    Ok(true)
                 } else {
                     let backoff = config.retry_after.as_secs_f64() * 2f64.powi((d.attempts - 1).clamp(0, 20) as i32);
                     sqlx::query("UPDATE notify_notifications SET status = 'created', due_at = $1 WHERE id = $2")
@@ -452,10 +576,10 @@ impl Notify {
                         .bind(&d.notification_id)
                         .execute(&mut **tx)
                         .await?;
+                    Ok(false)
                 }
             }
         }
-        Ok(())
     }
 }
 
@@ -468,9 +592,9 @@ async fn record_hand_offs(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
     handed: &[&Delivery],
-) -> Result<()> {
+) -> Result<bool> {
     if handed.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let now = timestamp();
     let positional = backend == Backend::Sqlite;
@@ -525,9 +649,9 @@ async fn record_hand_offs(
         for id in final_ids {
             query = query.bind(id);
         }
-        query.execute(&mut **tx).await?;
+        return Ok(query.execute(&mut **tx).await?.rows_affected() > 0);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// One claimed notification after its provider chain ran.

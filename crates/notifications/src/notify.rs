@@ -48,6 +48,9 @@ pub struct Notify {
     /// On SQLite, this process's writers of the outbox take turns here rather than in SQLite's
     /// busy handler, which sleeps for milliseconds between tries and so caps throughput.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// This process's worker, when one runs: the writer inserts rows already leased to it and
+    /// hands them over in memory after the commit, so the worker does not claim them (see `delivery`).
+    pub(crate) hand_off: Arc<std::sync::Mutex<Option<crate::delivery::HandOff>>>,
     /// Services' keys and current templates read in the last two seconds (see `cache`).
     cache: Cache,
 }
@@ -390,6 +393,7 @@ impl Notify {
             wake: Arc::new(tokio::sync::Notify::new()),
             writer: Arc::new(std::sync::Mutex::new(None)),
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            hand_off: Arc::new(std::sync::Mutex::new(None)),
             cache: Cache::default(),
         }
     }

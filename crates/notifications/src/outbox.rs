@@ -5,6 +5,10 @@
 //! requests share one fsync. Rate limits are charged per key and per service for the whole batch
 //! at once (one statement each) and fall back to one token at a time only when a limit is nearly
 //! spent, so a refused request is refused exactly as before and stores nothing.
+//!
+//! When this node runs a worker, the rows that are due now go in already leased to it and are
+//! handed to it in memory after the commit (see [`crate::delivery::HandOff`]), so delivering them
+//! costs the worker no claim.
 
 use std::collections::HashMap;
 
@@ -15,11 +19,14 @@ use crate::notify::Notify;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::KeyType;
+use crate::delivery::{Handed, Outgoing};
 use crate::error::{NotifyError, Result};
 use crate::limits::{RateLimits, key_type_label, now_ms, today};
+use crate::notify::timestamp_in;
+use crate::template::TemplateType;
 
 /// Most rows one transaction commits (and one multi-row INSERT at a time holds up to 256 of them, well
-/// under SQLite's and PostgreSQL's bound-parameter limits: 256 × 23 values).
+/// under SQLite's and PostgreSQL's bound-parameter limits: 256 × 24 values).
 const MAX_BATCH: usize = 2000;
 const ROWS_PER_INSERT: usize = 256;
 
@@ -57,6 +64,36 @@ pub(crate) struct NewRow {
     pub files: Vec<crate::files::NewFile>,
     /// The bulk-send job this notification belongs to.
     pub job_id: Option<String>,
+}
+
+impl NewRow {
+    /// Whether the writer may insert it already leased to this node's worker: waiting for a
+    /// provider (not a simulated final status) and not a precompiled letter (whose PDF the
+    /// worker reads back from its own table).
+    fn leasable(&self) -> bool {
+        self.status == "created" && self.pdf.is_none()
+    }
+
+    /// What the provider is given, read from the row as committed.
+    fn outgoing(self) -> Option<Outgoing> {
+        Some(Outgoing {
+            notification_id: self.id,
+            council_id: self.council_id,
+            channel: TemplateType::parse(self.notification_type)?,
+            recipient: self.recipient,
+            subject: self.subject,
+            body: self.body,
+            html: self.html,
+            pdf: None,
+            postage: self.postage,
+        })
+    }
+}
+
+/// The lease the writer gives rows inserted for this node's worker: until when, and who takes them.
+struct Lease {
+    until: String,
+    worker: mpsc::UnboundedSender<Handed>,
 }
 
 struct Pending {
@@ -105,15 +142,39 @@ async fn run(notify: Notify, mut received: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
+        let lease = lease_for(&notify);
         let turn = notify.write_turn().await;
-        let committed = commit_batch(notify.store(), notify.rate_limits(), &batch).await;
+        let committed = commit_batch(notify.store(), notify.rate_limits(), &batch, lease.as_ref()).await;
         drop(turn);
         match committed {
             Ok(verdicts) => {
+                let mut handed: Handed = Vec::new();
+                let mut unleased = false;
                 for (pending, verdict) in batch.into_iter().zip(verdicts) {
+                    if verdict.is_ok() {
+                        for row in pending.rows {
+                            if lease.is_some() && row.leasable() {
+                                handed.extend(row.outgoing());
+                            } else {
+                                unleased = true;
+                            }
+                        }
+                    }
                     let _ = pending.reply.send(verdict);
                 }
-                notify.wake.notify_waiters();
+                if let Some(lease) = lease
+                    && !handed.is_empty()
+                    && let Err(returned) = lease.worker.send(handed)
+                {
+                    // The worker stopped since the batch began: give its rows back to the outbox now.
+                    let ids: Vec<String> = returned.0.into_iter().map(|m| m.notification_id).collect();
+                    if let Err(e) = notify.release_leased(&ids).await {
+                        tracing::warn!(error = %e, "releasing notifications leased to a stopped worker failed");
+                    }
+                }
+                if unleased {
+                    notify.wake.notify_waiters();
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, rows, "committing a batch of notifications failed");
@@ -126,28 +187,42 @@ async fn run(notify: Notify, mut received: mpsc::Receiver<Pending>) {
     }
 }
 
+/// A lease to this node's worker when one takes hand-offs (and is still running).
+fn lease_for(notify: &Notify) -> Option<Lease> {
+    let slot = notify.hand_off.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let hand_off = slot.as_ref().filter(|h| !h.sender.is_closed())?;
+    Some(Lease { until: timestamp_in(hand_off.lease.as_secs() as i64), worker: hand_off.sender.clone() })
+}
+
 /// One transaction for the whole batch; returns each request's verdict (Ok = committed).
-async fn commit_batch(store: &Store, limits: RateLimits, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+async fn commit_batch(
+    store: &Store,
+    limits: RateLimits,
+    batch: &[Pending],
+    lease: Option<&Lease>,
+) -> Result<Vec<Result<()>>> {
     let mut verdicts: Vec<Result<()>> = batch.iter().map(|_| Ok(())).collect();
     let mut tx = store.pool().begin().await?;
     charge_buckets(&mut tx, limits, batch, &mut verdicts).await?;
     charge_daily(&mut tx, limits, batch, &mut verdicts).await?;
     let accepted: Vec<&NewRow> =
         batch.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).flat_map(|(p, _)| p.rows.iter()).collect();
-    write_rows(&mut tx, store.backend(), &accepted).await?;
+    write_rows(&mut tx, store.backend(), &accepted, lease.map(|l| l.until.as_str())).await?;
     tx.commit().await?;
     Ok(verdicts)
 }
 
-/// Inserts accepted rows with their PDFs, files and simulated callbacks, inside the caller's transaction.
+/// Inserts accepted rows with their PDFs, files and simulated callbacks, inside the caller's
+/// transaction; with `lease_until`, every [`NewRow::leasable`] row goes in leased until then.
 pub(crate) async fn write_rows(
     tx: &mut Transaction<'static, Any>,
     backend: store::Backend,
     accepted: &[&NewRow],
+    lease_until: Option<&str>,
 ) -> Result<()> {
     let positional = backend == store::Backend::Sqlite;
     for chunk in statement_chunks(accepted, ROWS_PER_INSERT) {
-        insert_rows(tx, chunk, positional).await?;
+        insert_rows(tx, chunk, positional, lease_until).await?;
     }
     for row in accepted {
         if let Some(status) = row.callback {
@@ -349,7 +424,7 @@ async fn add_daily(
     })
 }
 
-const COLUMNS: usize = 23;
+const COLUMNS: usize = 24;
 
 /// Splits `items` into runs of `max`, then powers of two, so that a statement is prepared for a
 /// handful of lengths only and stays in the connection's statement cache.
@@ -371,12 +446,18 @@ pub(crate) fn param(positional: bool, n: usize) -> String {
     if positional { "?".to_string() } else { format!("${n}") }
 }
 
-/// One multi-row INSERT (see [`param`] for its placeholders).
-async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], positional: bool) -> Result<()> {
+/// One multi-row INSERT (see [`param`] for its placeholders). A row leased to this node's worker
+/// goes in as that worker's claim would leave it: `sending`, one attempt, due again at the lease's end.
+async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[&NewRow],
+    positional: bool,
+    lease_until: Option<&str>,
+) -> Result<()> {
     let mut sql = String::from(
         "INSERT INTO notify_notifications (id, council_id, service_id, api_key_id, key_type, notification_type, \
          template_id, template_version, recipient, personalisation, reference, status, subject, body, html, \
-         fragments, postage, created_at, sent_at, completed_at, provider, due_at, job_id) VALUES ",
+         fragments, postage, created_at, sent_at, completed_at, provider, due_at, job_id, attempts) VALUES ",
     );
     for r in 0..rows.len() {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -390,6 +471,7 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
     }
     let mut query = sqlx::query(&sql);
     for row in rows {
+        let leased = lease_until.filter(|_| row.leasable());
         query = query
             .bind(&row.id)
             .bind(row.council_id.0)
@@ -402,7 +484,7 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
             .bind(&row.recipient)
             .bind(&row.personalisation)
             .bind(row.reference.clone())
-            .bind(row.status)
+            .bind(if leased.is_some() { "sending" } else { row.status })
             .bind(row.subject.clone())
             .bind(&row.body)
             .bind(row.html.clone())
@@ -412,8 +494,9 @@ async fn insert_rows(tx: &mut Transaction<'static, Any>, rows: &[&NewRow], posit
             .bind(row.sent_at.clone())
             .bind(row.completed_at.clone())
             .bind(row.provider.clone())
-            .bind(&row.due_at)
-            .bind(row.job_id.clone());
+            .bind(leased.unwrap_or(&row.due_at))
+            .bind(row.job_id.clone())
+            .bind(i64::from(leased.is_some()));
     }
     query.execute(&mut **tx).await?;
     Ok(())
