@@ -5,7 +5,6 @@
 //! node and `npm ci --prefix tests/e2e`; outside CI, `GUILDHALL_SKIP_BROWSER=1` skips it when
 //! they are missing.
 
-use std::process::Command;
 use std::sync::Arc;
 
 mod common;
@@ -15,10 +14,8 @@ async fn the_map_places_a_citizens_report_and_shows_staff_their_reports_in_chrom
     if !common::browser_ready() {
         return;
     }
-    let root = common::repository_root();
     let t = store::testing::sqlite().await;
-    guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-    guildhall::demo::seed(&t.store).await.unwrap();
+    common::seed_demo(&t).await;
     let registers = registers::Registers::new(t.store.clone());
     let slug = store::CouncilSlug::parse("exampleshire").unwrap();
     let council = store::Councils::new(t.store.clone()).by_slug(&slug).await.unwrap().id;
@@ -37,25 +34,7 @@ async fn the_map_places_a_citizens_report_and_shows_staff_their_reports_in_chrom
         };
         reports.submit(council, report).await.unwrap();
     }
-    let settings = guildhall::configuration::Settings {
-        database_url: t.url.clone(),
-        port: 0,
-        dev_pages: true,
-        ..Default::default()
-    };
-    let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-    let base = format!("http://localhost:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node").arg("tests/e2e/staff-map.mjs").env("E2E_BASE_URL", &base).current_dir(&root).output()
-    })
-    .await
-    .unwrap()
-    .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the map journeys failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    println!("{stdout}");
+    let base = common::serve_store(&t, true).await;
+    common::run_e2e("staff-map.mjs", &base, &[]).await;
     t.cleanup().await;
 }

@@ -6,72 +6,37 @@
 
 mod common;
 
-use std::process::Output;
-
-use common::{Server, csrf_token, guildhall, session_cookie, stderr, stdout};
-
-fn last_line(out: &Output) -> String {
-    assert!(out.status.success(), "{}", stderr(out));
-    stdout(out).lines().last().unwrap_or_default().trim().to_string()
-}
-
-fn python_client_available() -> bool {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import notifications_python_client"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but notifications-python-client is not installed: pip install 'notifications-python-client==13.*'"
-        );
-        eprintln!("SKIPPED: pip install 'notifications-python-client==13.*'");
-    }
-    ok
-}
+use common::{Server, csrf_token, guildhall, last_line, session_cookie};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_server_takes_precompiled_letters_and_serves_files_only_to_their_recipient() {
-    if !python_client_available() {
+    if !common::python_client_available() {
         return;
     }
     for (t, _) in common::stores().await {
         let url = t.url.as_str();
         let dir = tempfile::tempdir().unwrap();
-        assert!(guildhall(url, &["council", "create", "exampleshire", "Exampleshire County Council"]).status.success());
-        let service = last_line(&guildhall(url, &["notify", "service", "create", "--council", "exampleshire", "Tax"]));
-        let key =
-            last_line(&guildhall(url, &["notify", "key", "create", "--service", &service, "--type", "live", "ci"]));
+        let (service, key) = common::notify_service(url, "Tax");
         let team =
             last_line(&guildhall(url, &["notify", "key", "create", "--service", &service, "--type", "team", "team"]));
         let template = |kind: &str, subject: Option<&str>, body: &str| {
-            let file = dir.path().join(format!("{kind}.txt"));
-            std::fs::write(&file, body).unwrap();
-            let file = file.display().to_string();
-            let mut args = vec!["notify", "template", "create", "--service", &service, "--type", kind, "--name", "T"];
-            if let Some(subject) = subject {
-                args.extend(["--subject", subject]);
-            }
-            args.extend(["--body-file", &file]);
-            last_line(&guildhall(url, &args))
+            common::notify_template(url, dir.path(), &service, kind, "T", subject, body)
         };
         let email = template("email", Some("A file for you"), "Hello ((name)), ((link_to_file))");
         let sms = template("sms", None, "Code ((code))");
 
         let server = Server::start(url);
-        let out = tokio::process::Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../notifications/tests/clients/notify_python_files.py"))
-            .env("NOTIFY_BASE_URL", &server.base)
-            .env("NOTIFY_API_KEY", &key)
-            .env("NOTIFY_TEAM_KEY", &team)
-            .env("NOTIFY_EMAIL_TEMPLATE", &email)
-            .env("NOTIFY_SMS_TEMPLATE", &sms)
-            .output()
-            .await
-            .expect("run python3");
-        let (out_text, err_text) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "python client failed\nstdout:\n{out_text}\nstderr:\n{err_text}");
+        let out_text = common::run_python_client(
+            "notify_python_files.py",
+            &[
+                ("NOTIFY_BASE_URL", &server.base),
+                ("NOTIFY_API_KEY", &key),
+                ("NOTIFY_TEAM_KEY", &team),
+                ("NOTIFY_EMAIL_TEMPLATE", &email),
+                ("NOTIFY_SMS_TEMPLATE", &sms),
+            ],
+        )
+        .await;
         let result: serde_json::Value = out_text
             .lines()
             .find_map(|l| l.strip_prefix("RESULT "))

@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Form, Json, Router};
-use common::{Server, guildhall, stderr, stdout};
+use common::{Server, serve_command, stderr};
 use notifications::auth;
 use serde_json::{Value, json};
 
@@ -66,41 +64,6 @@ async fn start_fakes(fake: Fake) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
-}
-
-fn serve_command(url: &str, env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_guildhall"));
-    command
-        .args(["--database-url", url, "serve", "--port", "0"])
-        .env_remove("GUILDHALL_DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command
-}
-
-/// `guildhall serve` with these variables, once it prints its address.
-fn start_server(url: &str, env: &[(&str, String)]) -> Server {
-    let mut command = serve_command(url, env);
-    command.stderr(Stdio::inherit());
-    let mut child = command.spawn().expect("start guildhall serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address before exiting").unwrap();
-        if let Some(addr) = line.strip_prefix("Guildhall listening on ") {
-            break format!("http://{}", addr.trim().trim_start_matches("http://"));
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
-}
-
-fn last_line(out: &Output) -> String {
-    assert!(out.status.success(), "{}", stderr(out));
-    stdout(out).lines().last().unwrap_or_default().trim().to_string()
 }
 
 /// Notify's `Authorization` header for `key`, issued now.
@@ -180,27 +143,16 @@ async fn a_live_server_sends_through_http_providers_takes_their_receipts_and_fai
         let url = t.url.as_str();
         a_url_without_its_key_stops_start_up(url);
         let dir = tempfile::tempdir().unwrap();
-        assert!(guildhall(url, &["council", "create", "exampleshire", "Exampleshire County Council"]).status.success());
-        let service = last_line(&guildhall(url, &["notify", "service", "create", "--council", "exampleshire", "Bins"]));
-        let key =
-            last_line(&guildhall(url, &["notify", "key", "create", "--service", &service, "--type", "live", "ci"]));
+        let (service, key) = common::notify_service(url, "Bins");
         let template = |kind: &str, subject: Option<&str>, body: &str| {
-            let file = dir.path().join(format!("{kind}.txt"));
-            std::fs::write(&file, body).unwrap();
-            let file = file.display().to_string();
-            let mut args = vec!["notify", "template", "create", "--service", &service, "--type", kind, "--name", "T"];
-            if let Some(subject) = subject {
-                args.extend(["--subject", subject]);
-            }
-            args.extend(["--body-file", &file]);
-            last_line(&guildhall(url, &args))
+            common::notify_template(url, dir.path(), &service, kind, "T", subject, body)
         };
         let sms = template("sms", None, "Bins out ((day))");
         let letter = template("letter", Some("Your bins"), "Dear ((name))");
 
         let fake = Fake::default();
         let fakes = start_fakes(fake.clone()).await;
-        let server = start_server(
+        let server = Server::start_with(
             url,
             &[
                 ("GUILDHALL_NOTIFY__SMS_HTTP_URL", format!("{fakes}/api")),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Server, csrf_token, guildhall, location, session_cookie, stderr, stdout};
+use common::{Server, csrf_token, guildhall, location, session_cookie, stderr};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 
@@ -15,10 +15,7 @@ use serde_json::{Value, json};
 async fn a_scripted_key_takes_a_payment_through_the_hosted_pages_of_a_live_server() {
     for (t, _) in common::stores().await {
         let url = t.url.as_str();
-        assert!(guildhall(url, &["council", "create", "exampleshire", "Exampleshire Council"]).status.success());
-        let out = guildhall(url, &["pay", "key", "create", "--council", "exampleshire", "--type", "test", "parking"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let key = stdout(&out).lines().last().unwrap().trim().to_string();
+        let key = common::exampleshire_pay_key(url, "parking");
         assert!(key.starts_with("api_test_"), "Pay's key shape: {key}");
         let refused = guildhall(url, &["pay", "key", "create", "--council", "nowhere", "--type", "test", "x"]);
         assert_eq!(refused.status.code(), Some(2));

@@ -9,57 +9,32 @@
 //! Needs chromium, node and `npm ci --prefix tests/e2e` (`.ci/run` installs them); outside CI,
 //! `GUILDHALL_SKIP_BROWSER=1` skips it when they are missing.
 
-#[allow(unused_imports)]
 mod common;
 
-use std::process::Command;
-
-use common::{Server, guildhall, stderr, stdout};
+use common::Server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_built_from_pays_openapi_file_pays_refunds_and_searches_with_every_response_in_its_schema() {
     if !common::browser_ready() {
         return;
     }
-    let root = common::repository_root();
     // SQLite, and PostgreSQL when GUILDHALL_TEST_POSTGRES_URL is set (always on CI).
     for t in store::testing::all().await {
         let url = t.url.as_str();
-        let created = guildhall(url, &["council", "create", "exampleshire", "Exampleshire Council"]);
-        assert!(created.status.success(), "{}", stderr(&created));
-        let out = guildhall(url, &["pay", "key", "create", "--council", "exampleshire", "--type", "test", "openapi"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let key = stdout(&out).lines().last().expect("the key on the last line").trim().to_string();
+        let key = common::exampleshire_pay_key(url, "openapi");
         assert!(key.starts_with("api_test_"), "{key}");
 
         let server = Server::start(url);
         // `localhost`, as the server's public URL (and so next_url) names it: the hosted page's
         // session cookie must come back on its forms.
         let base = server.base.replace("127.0.0.1", "localhost");
-        let root = root.clone();
-        let output = tokio::task::spawn_blocking(move || {
-            Command::new("node")
-                .arg("tests/e2e/pay-openapi.mjs")
-                .env("E2E_BASE_URL", &base)
-                .env("E2E_PAY_KEY", &key)
-                .current_dir(&root)
-                .output()
-        })
-        .await
-        .expect("join")
-        .expect("run node");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let backend = t.backend();
-        assert!(
-            output.status.success(),
-            "the OpenAPI client failed on {backend:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
+        // Printed first, so a failure's output says which backend it was on.
+        println!("{:?}:", t.backend());
+        let stdout = common::run_e2e("pay-openapi.mjs", &base, &[("E2E_PAY_KEY", key.as_str())]).await;
         assert!(stdout.contains("10 of the spec's 10 payment and refund operations called"), "{stdout}");
         assert!(stdout.contains("0 schema mismatch(es); 0 failed check(s)"), "{stdout}");
         assert!(stdout.contains("every response matches Pay's OpenAPI file"), "{stdout}");
         assert!(stdout.contains("ok   hosted page: back at return_url"), "{stdout}");
-        println!("{backend:?}:\n{stdout}");
         drop(server);
         t.cleanup().await;
     }

@@ -5,8 +5,6 @@
 //! chromium, node and `npm ci --prefix tests/e2e`; outside CI, `GUILDHALL_SKIP_BROWSER=1` skips it
 //! when they are missing.
 
-use std::process::Command;
-
 use registers::{Owner, RegisterName, Registers};
 
 mod common;
@@ -29,43 +27,15 @@ async fn a_resident_gets_a_parking_permit_on_the_spot_in_chromium_with_axe() {
     if !common::browser_ready() {
         return;
     }
-    let root = common::repository_root();
     // The server's warnings and errors appear with the test's output when it fails.
     let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
     let t = store::testing::sqlite().await;
-    guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-    let seeded = guildhall::demo::seed(&t.store).await.unwrap();
+    let seeded = common::seed_demo(&t).await;
     let demo = seeded.vehicles.iter().find(|v| v.registration == "EX21ABC").unwrap().clone();
     let uprn = keeper_home(&Registers::new(t.store.clone()), "EX21ABC").await;
-    let settings = guildhall::configuration::Settings {
-        database_url: t.url.clone(),
-        port: 0,
-        dev_pages: true,
-        ..Default::default()
-    };
-    let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-    // `localhost`, not 127.0.0.1: passkeys need a host name.
-    let base = format!("http://localhost:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let home = uprn.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("tests/e2e/permit.mjs")
-            .env("E2E_BASE_URL", &base)
-            .env("E2E_POSTCODE", &demo.postcode)
-            .env("E2E_UPRN", &home)
-            .env("E2E_REGISTRATION", "EX21ABC")
-            .current_dir(&root)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the permit journey failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    println!("{stdout}");
+    let base = common::serve_store(&t, true).await;
+    let env = [("E2E_POSTCODE", demo.postcode.as_str()), ("E2E_UPRN", uprn.as_str()), ("E2E_REGISTRATION", "EX21ABC")];
+    let stdout = common::run_e2e("permit.mjs", &base, &env).await;
     let figures = stdout.lines().find(|l| l.starts_with("pages=")).expect("the journey prints its figures");
     let pages: u32 = figures.split_whitespace().next().unwrap()["pages=".len()..].parse().unwrap();
     let seconds: f64 = figures.split_whitespace().nth(1).unwrap()["seconds=".len()..].parse().unwrap();

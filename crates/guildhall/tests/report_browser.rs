@@ -7,8 +7,6 @@
 //! skips it when they are missing. A second test, over plain HTTP, sends a 10 MB photo through
 //! the served pages (identity layer included) and a form without its anti-forgery token.
 
-use std::process::Command;
-
 mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,40 +14,16 @@ async fn a_citizen_reports_a_pothole_with_javascript_off_and_the_county_highways
     if !common::browser_ready() {
         return;
     }
-    let root = common::repository_root();
-
     let t = store::testing::sqlite().await;
-    guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-    guildhall::demo::seed(&t.store).await.unwrap();
-    let settings = guildhall::configuration::Settings {
-        database_url: t.url.clone(),
-        port: 0,
-        dev_pages: true,
-        ..Default::default()
-    };
-    let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-    // `localhost`: the session cookie is not Secure only there.
-    let base = format!("http://localhost:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg("tests/e2e/report.mjs")
-            .env("E2E_BASE_URL", &base)
-            .env("E2E_COUNCIL", guildhall::demo::COUNCIL_SLUG)
-            .env("E2E_POSTCODE", "ZX1 1AA")
-            .env("E2E_TEAM_EMAIL", "highways@exampleshire.example")
-            .current_dir(&root)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the report journey failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    common::seed_demo(&t).await;
+    let base = common::serve_store(&t, true).await;
+    let env = [
+        ("E2E_COUNCIL", guildhall::demo::COUNCIL_SLUG),
+        ("E2E_POSTCODE", "ZX1 1AA"),
+        ("E2E_TEAM_EMAIL", "highways@exampleshire.example"),
+    ];
+    let stdout = common::run_e2e("report.mjs", &base, &env).await;
     assert!(stdout.contains("ok   the email to highways@exampleshire.example"), "{stdout}");
-    println!("{stdout}");
 
     let reference: i64 = stdout
         .lines()
@@ -102,12 +76,8 @@ fn multipart(boundary: &str, fields: &[(&str, &str)], photo: &[u8]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_the_served_pages_a_10_mb_photo_gets_the_field_error_and_a_form_without_its_token_is_refused() {
     let t = store::testing::sqlite().await;
-    guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-    guildhall::demo::seed(&t.store).await.unwrap();
-    let settings = guildhall::configuration::Settings { database_url: t.url.clone(), port: 0, ..Default::default() };
-    let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-    let base = format!("http://localhost:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    common::seed_demo(&t).await;
+    let base = common::serve_store(&t, false).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let start = client.get(format!("{base}/exampleshire/report")).send().await.unwrap();

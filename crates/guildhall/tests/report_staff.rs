@@ -9,44 +9,14 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{csrf_token, guildhall, location, session_cookie, stderr, stdout};
+use common::{csrf_token, guildhall, location, stderr, stdout};
 use reqwest::redirect::Policy;
 use serde_json::Value;
-
-/// Signs in at `/{council}/staff/sign-in` with the emailed code; returns the session cookie.
-async fn staff_sign_in(http: &reqwest::Client, base: &str, store: &store::Store, council: &str, email: &str) -> String {
-    let page = http.get(format!("{base}/{council}/staff/sign-in")).send().await.unwrap();
-    let anonymous = session_cookie(&page).expect("a session");
-    let csrf = csrf_token(&page.text().await.unwrap());
-    let sent = http
-        .post(format!("{base}/{council}/staff/sign-in"))
-        .header("cookie", &anonymous)
-        .form(&[("csrf_token", csrf.as_str()), ("email", email)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 303);
-    let code_url = format!("{base}{}", location(&sent));
-    let identity = identity::Identity::new(store.clone(), identity::IdentityConfig::new(base));
-    let mail = identity.sandbox().list(10).await.unwrap();
-    let body = &mail.iter().find(|m| m.to == email).expect("a code was emailed").body_text;
-    let code = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a code").to_string();
-    let entered = http
-        .post(&code_url)
-        .header("cookie", &anonymous)
-        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(entered.status(), 303);
-    session_cookie(&entered).expect("signed in")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_councils_admin_works_a_report_on_the_staff_pages_and_the_map_is_served_offline() {
     for (t, registers) in common::stores().await {
-        guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-        guildhall::demo::seed(&t.store).await.unwrap();
+        common::seed_demo(&t).await;
         let slug = store::CouncilSlug::parse("exampleshire").unwrap();
         let council = store::Councils::new(t.store.clone()).by_slug(&slug).await.unwrap().id;
         let view = areas::AreaView::build(&registers).await.unwrap();
@@ -64,16 +34,12 @@ async fn the_councils_admin_works_a_report_on_the_staff_pages_and_the_map_is_ser
         };
         let pothole = reports.submit(council, report).await.unwrap();
 
-        let settings =
-            guildhall::configuration::Settings { database_url: t.url.clone(), port: 0, ..Default::default() };
-        let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-        let base = format!("http://localhost:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        let base = common::serve_store(&t, false).await;
         let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 
         let r = http.get(format!("{base}/exampleshire/staff/reports")).send().await.unwrap();
         assert_eq!((r.status().as_u16(), location(&r).as_str()), (303, "/exampleshire/staff/sign-in"));
-        let cookie = staff_sign_in(&http, &base, &t.store, "exampleshire", "admin@exampleshire.example").await;
+        let cookie = common::staff_sign_in(&http, &base, &t.store, "exampleshire", "admin@exampleshire.example").await;
         let list =
             http.get(format!("{base}/exampleshire/staff/reports")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(list.status(), 200);

@@ -5,7 +5,6 @@
 
 mod common;
 
-use common::{csrf_token, location, session_cookie};
 use reqwest::redirect::Policy;
 
 /// Every staff route the instance serves, with `{council}` for the prefix (identity's staff
@@ -26,54 +25,13 @@ const STAFF_ROUTES: [&str; 12] = [
     "/{council}/staff/cases/00000000",
 ];
 
-/// Signs in at `/{council}/staff/sign-in` with the code from the sandbox mailbox; returns the
-/// session cookie, checking that signing in replaced the anonymous session.
-async fn staff_sign_in(http: &reqwest::Client, base: &str, store: &store::Store, council: &str, email: &str) -> String {
-    let page = http.get(format!("{base}/{council}/staff/sign-in")).send().await.unwrap();
-    let anonymous = session_cookie(&page).expect("the sign-in page starts a session");
-    let csrf = csrf_token(&page.text().await.unwrap());
-    let sent = http
-        .post(format!("{base}/{council}/staff/sign-in"))
-        .header("cookie", &anonymous)
-        .form(&[("csrf_token", csrf.as_str()), ("email", email)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap());
-    let code_url = format!("{base}{}", location(&sent));
-    let identity = identity::Identity::new(store.clone(), identity::IdentityConfig::new(base));
-    let mail = identity.sandbox().list(10).await.unwrap();
-    let body = &mail.iter().find(|m| m.to == email).expect("a code was emailed").body_text;
-    let code: String = body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a 6-digit code in the email")
-        .to_string();
-    let entered = http
-        .post(&code_url)
-        .header("cookie", &anonymous)
-        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(entered.status(), 303, "{}", entered.text().await.unwrap());
-    let signed_in = session_cookie(&entered).expect("signing in sets a new session");
-    assert_ne!(signed_in, anonymous, "a new session id on sign-in");
-    signed_in
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_of_one_council_get_403_or_404_on_every_staff_route_of_another() {
     for (t, _) in common::stores().await {
-        guildhall::startup::open_store(&t.url).await.unwrap().close().await;
-        guildhall::demo::seed(&t.store).await.unwrap();
-        let settings =
-            guildhall::configuration::Settings { database_url: t.url.clone(), port: 0, ..Default::default() };
-        let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
-        let base = format!("http://localhost:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        common::seed_demo(&t).await;
+        let base = common::serve_store(&t, false).await;
         let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        let cookie = staff_sign_in(&http, &base, &t.store, "exampleshire", "admin@exampleshire.example").await;
+        let cookie = common::staff_sign_in(&http, &base, &t.store, "exampleshire", "admin@exampleshire.example").await;
 
         // The staff home page links every staff page of the council, and each link works.
         let home = http.get(format!("{base}/exampleshire/staff")).header("cookie", &cookie).send().await.unwrap();

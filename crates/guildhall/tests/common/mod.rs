@@ -126,6 +126,22 @@ pub fn seed_lookups(url: &str, dir: &std::path::Path) -> String {
     std::fs::read_to_string(addresses).unwrap()
 }
 
+/// `guildhall --database-url URL serve --port 0` with `env` added and both outputs piped, not yet
+/// started: [`Server::start_with`] runs it, and a test of a refused start-up reads its stderr.
+pub fn serve_command(url: &str, env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guildhall"));
+    command
+        .args(["--database-url", url, "serve", "--port", "0"])
+        .env_remove("GUILDHALL_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
 /// A running `guildhall serve`, SIGKILLed when dropped so no test leaves one behind.
 pub struct Server {
     /// The process.
@@ -137,14 +153,15 @@ pub struct Server {
 impl Server {
     /// Starts `guildhall --database-url URL serve --port 0` and waits for its address.
     pub fn start(url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_guildhall"))
-            .args(["--database-url", url, "serve", "--port", "0"])
-            .env_remove("GUILDHALL_DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start guildhall serve");
+        Server::start_with(url, &[])
+    }
+
+    /// [`Server::start`] with these environment variables added (configuration such as
+    /// `GUILDHALL_NOTIFY__…`), so a test can serve with settings only the environment gives.
+    pub fn start_with(url: &str, env: &[(&str, String)]) -> Server {
+        let mut command = serve_command(url, env);
+        command.stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("start guildhall serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let base = loop {
@@ -216,4 +233,166 @@ pub fn browser_ready() -> bool {
         return false;
     }
     panic!("{message} (outside CI, GUILDHALL_SKIP_BROWSER=1 skips this test)");
+}
+
+/// Migrates `t`'s store as the server would and seeds the demo (Exampleshire and Northtown, their
+/// staff, bodies, registers and vehicles): the start of every test on the demo's data.
+pub async fn seed_demo(t: &store::testing::TestStore) -> guildhall::demo::Seeded {
+    guildhall::startup::open_store(&t.url).await.unwrap().close().await;
+    guildhall::demo::seed(&t.store).await.unwrap()
+}
+
+/// Serves `t`'s store from this process on a free port, with the `/dev` pages (the sandbox
+/// mailboxes the browser journeys read) when `dev_pages`; returns the base URL. It names
+/// `localhost`, not 127.0.0.1: passkeys need a host name, and the session cookie is not Secure
+/// only there.
+pub async fn serve_store(t: &store::testing::TestStore, dev_pages: bool) -> String {
+    let settings =
+        guildhall::configuration::Settings { database_url: t.url.clone(), port: 0, dev_pages, ..Default::default() };
+    let app = guildhall::startup::Application::build_with_store(settings, t.store.clone()).await.unwrap();
+    let base = format!("http://localhost:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    base
+}
+
+/// Runs `node tests/e2e/SCRIPT` from the repository root against `base` (its `E2E_BASE_URL`) with
+/// `env` added, off the runtime so a server in this process keeps answering. Asserts the script
+/// succeeded, showing both its outputs when not, prints its stdout and returns it for the
+/// test's own checks.
+pub async fn run_e2e(script: &str, base: &str, env: &[(&str, &str)]) -> String {
+    let path = format!("tests/e2e/{script}");
+    let mut command = Command::new("node");
+    command.arg(&path).env("E2E_BASE_URL", base).current_dir(repository_root());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output()).await.expect("join").expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{path} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    println!("{stdout}");
+    stdout
+}
+
+/// Creates Exampleshire and a test Pay key named `name` for it through the CLI, as a service's
+/// scripts would; returns the key (the last line of stdout).
+pub fn exampleshire_pay_key(url: &str, name: &str) -> String {
+    let created = guildhall(url, &["council", "create", "exampleshire", "Exampleshire Council"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = guildhall(url, &["pay", "key", "create", "--council", "exampleshire", "--type", "test", name]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).lines().last().expect("the key on the last line").trim().to_string()
+}
+
+/// The last line of a successful command's stdout: what scripts take (an id or a key).
+pub fn last_line(out: &Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    stdout(out).lines().last().unwrap_or_default().trim().to_string()
+}
+
+/// Creates Exampleshire, a Notify service named `name` for it and a live key named `ci` through
+/// the CLI; returns the service id and the key.
+pub fn notify_service(url: &str, name: &str) -> (String, String) {
+    assert!(guildhall(url, &["council", "create", "exampleshire", "Exampleshire County Council"]).status.success());
+    let service = last_line(&guildhall(url, &["notify", "service", "create", "--council", "exampleshire", name]));
+    let key = last_line(&guildhall(url, &["notify", "key", "create", "--service", &service, "--type", "live", "ci"]));
+    (service, key)
+}
+
+/// Creates a `kind` template named `name` for `service` through the CLI, its body written to a
+/// file in `dir` as an outside script would; returns the template id.
+pub fn notify_template(
+    url: &str,
+    dir: &std::path::Path,
+    service: &str,
+    kind: &str,
+    name: &str,
+    subject: Option<&str>,
+    body: &str,
+) -> String {
+    let file = dir.join(format!("{kind}.txt"));
+    std::fs::write(&file, body).unwrap();
+    let file = file.display().to_string();
+    let mut args = vec!["notify", "template", "create", "--service", service, "--type", kind, "--name", name];
+    if let Some(subject) = subject {
+        args.extend(["--subject", subject]);
+    }
+    args.extend(["--body-file", &file]);
+    last_line(&guildhall(url, &args))
+}
+
+/// Whether GOV.UK Notify's official Python client is installed. On CI it must be (this panics
+/// when not); elsewhere its absence is said, never skipped silently.
+pub fn python_client_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import notifications_python_client"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but notifications-python-client is not installed: pip install 'notifications-python-client==13.*'"
+        );
+        eprintln!("SKIPPED the Python client: pip install 'notifications-python-client==13.*'");
+    }
+    ok
+}
+
+/// Runs the notifications crate's client script `SCRIPT` (under its `tests/clients`) with
+/// python3 and `env`; asserts it succeeded, showing both its outputs when not; returns stdout.
+pub async fn run_python_client(script: &str, env: &[(&str, &str)]) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../notifications/tests/clients").join(script);
+    let mut command = tokio::process::Command::new("python3");
+    command.arg(path);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command.output().await.expect("run python3");
+    let (out_text, err_text) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "python client {script} failed\nstdout:\n{out_text}\nstderr:\n{err_text}");
+    out_text.into_owned()
+}
+
+/// Signs in at `/{council}/staff/sign-in` with the code from the sandbox mailbox, as a member of
+/// staff would; returns the session cookie, checking that signing in replaced the anonymous
+/// session.
+pub async fn staff_sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    store: &store::Store,
+    council: &str,
+    email: &str,
+) -> String {
+    let page = http.get(format!("{base}/{council}/staff/sign-in")).send().await.unwrap();
+    let anonymous = session_cookie(&page).expect("the sign-in page starts a session");
+    let csrf = csrf_token(&page.text().await.unwrap());
+    let sent = http
+        .post(format!("{base}/{council}/staff/sign-in"))
+        .header("cookie", &anonymous)
+        .form(&[("csrf_token", csrf.as_str()), ("email", email)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303, "{}", sent.text().await.unwrap());
+    let code_url = format!("{base}{}", location(&sent));
+    let identity = identity::Identity::new(store.clone(), identity::IdentityConfig::new(base));
+    let mail = identity.sandbox().list(10).await.unwrap();
+    let body = &mail.iter().find(|m| m.to == email).expect("a code was emailed").body_text;
+    let code: String = body
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a 6-digit code in the email")
+        .to_string();
+    let entered = http
+        .post(&code_url)
+        .header("cookie", &anonymous)
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), 303, "{}", entered.text().await.unwrap());
+    let signed_in = session_cookie(&entered).expect("signing in sets a new session");
+    assert_ne!(signed_in, anonymous, "a new session id on sign-in");
+    signed_in
 }
