@@ -14,13 +14,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { codeFor, finish, runJourneys, runMain } from "./journeys.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const artifacts = join(root, "target", "e2e-artifacts", "accounts");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const base = process.env.E2E_BASE_URL;
 const runId = Date.now().toString(36);
 
@@ -44,31 +43,6 @@ async function newContext(browser, javaScript) {
   return { context, page, close: async () => { await context.close(); if (auditorContext) await auditorContext.close(); } };
 }
 
-// The newest 6-digit code the sandbox mailbox holds for `email`, read from the development page.
-async function codeFor(browser, email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      await page.goto(`${base}/dev/emails`);
-      const cards = page.locator(".govuk-summary-card");
-      const count = await cards.count();
-      for (let i = 0; i < count; i++) {
-        const to = (await cards.nth(i).locator(".guildhall-email-to").textContent())?.trim();
-        if (to === email) {
-          const body = await cards.nth(i).locator(".guildhall-email-body").textContent();
-          const match = body.match(/\b(\d{6})\b/);
-          if (match) return match[1];
-        }
-      }
-      await page.waitForTimeout(100);
-    }
-  } finally {
-    await context.close();
-  }
-  throw new Error(`no sign-in code reached the sandbox mailbox for ${email}`);
-}
-
 // Signs in on `signInPath` with an emailed code, auditing each page; names a new account.
 async function signInWithCode(browser, page, signInPath, email, label, name) {
   const response = await page.goto(base + signInPath);
@@ -79,7 +53,7 @@ async function signInWithCode(browser, page, signInPath, email, label, name) {
   await page.waitForLoadState();
   check(page.url().includes("/sign-in/code"), `${label}: after the email, at ${page.url()}`);
   await audit(page, `${label} enter code`);
-  const code = await codeFor(browser, email);
+  const code = await codeFor(browser, base, email);
   await page.getByLabel("Enter the 6-digit code").fill(code);
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForLoadState();
@@ -197,31 +171,10 @@ async function passkeyJourney(browser) {
 async function main() {
   if (!base) throw new Error("set E2E_BASE_URL to a running Guildhall demo (http://localhost:PORT)");
   mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: CHROMIUM_ARGS,
-  });
   const journeys = { citizenJourneyWithoutJavaScript, staffJourney, passkeyJourney };
   const only = (process.env.E2E_JOURNEYS || Object.keys(journeys).join(",")).split(",");
-  try {
-    for (const name of only) {
-      try {
-        await journeys[name](browser);
-      } catch (error) {
-        failures.push(`${name}: ${error.stack || error}`);
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join("\n")}`);
-    process.exit(1);
-  }
-  console.log(`\nall account journeys pass, every page passes axe; screenshots in ${artifacts}`);
+  await runJourneys(only.map((name) => [name, journeys[name]]), failures);
+  finish(failures, `\nall account journeys pass, every page passes axe; screenshots in ${artifacts}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

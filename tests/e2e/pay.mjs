@@ -16,13 +16,12 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { finish, runJourneys, runMain } from "./journeys.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const artifacts = join(root, "target", "e2e-artifacts", "pay");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const base = process.env.E2E_BASE_URL;
 const key = process.env.E2E_PAY_KEY;
 const council = process.env.E2E_COUNCIL || "exampleshire";
@@ -194,29 +193,14 @@ async function main() {
   if (!base || !key) throw new Error("set E2E_BASE_URL (http://localhost:PORT) and E2E_PAY_KEY (a test key)");
   mkdirSync(artifacts, { recursive: true });
   const service = await startService();
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   const journeys = { declinedThenPaid, threeDSecure, welsh };
   const only = (process.env.E2E_JOURNEYS || Object.keys(journeys).join(",")).split(",");
   try {
-    for (const name of only) {
-      try {
-        await journeys[name](browser, service);
-      } catch (error) {
-        failures.push(`${name}: ${error.stack || error}`);
-      }
-    }
+    await runJourneys(only.map((name) => [name, (browser) => journeys[name](browser, service)]), failures);
   } finally {
-    await browser.close();
     service.server.close();
   }
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join("\n")}`);
-    process.exit(1);
-  }
-  console.log(`\nall payment journeys pass, every page passes axe; screenshots in ${artifacts}`);
+  finish(failures, `\nall payment journeys pass, every page passes axe; screenshots in ${artifacts}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

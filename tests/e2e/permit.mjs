@@ -13,8 +13,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, audit as sharedAudit } from "./audit.mjs";
+import { audit as sharedAudit } from "./audit.mjs";
+import { codeFor, finish, runJourneys, runMain } from "./journeys.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -48,32 +48,12 @@ async function clickAndWait(page, locator) {
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), locator.click()]);
 }
 
-async function codeFor(browser, email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      await page.goto(`${base}/dev/emails`);
-      const cards = page.locator(".govuk-summary-card");
-      for (let i = 0; i < (await cards.count()); i++) {
-        const to = (await cards.nth(i).locator(".guildhall-email-to").textContent())?.trim();
-        const match = to === email && (await cards.nth(i).locator(".guildhall-email-body").textContent()).match(/\b(\d{6})\b/);
-        if (match) return match[1];
-      }
-      await page.waitForTimeout(100);
-    }
-  } finally {
-    await context.close();
-  }
-  throw new Error(`no sign-in code reached the sandbox mailbox for ${email}`);
-}
-
 // Before the journey: an account with a passkey (as a returning resident has), signed out.
 async function accountWithPasskey(browser, page, email) {
   await page.goto(`${base}/exampleshire/sign-in`);
   await page.getByLabel("Email address").fill(email);
   await clickAndWait(page, page.getByRole("button", { name: "Continue" }));
-  await page.getByLabel("Enter the 6-digit code").fill(await codeFor(browser, email));
+  await page.getByLabel("Enter the 6-digit code").fill(await codeFor(browser, base, email));
   await clickAndWait(page, page.getByRole("button", { name: "Continue" }));
   if ((await page.getByLabel("What is your name?").count()) > 0) {
     await page.getByLabel("What is your name?").fill("Ada Resident");
@@ -170,22 +150,8 @@ async function journey(browser) {
 async function main() {
   if (!base || !postcode || !uprn) throw new Error("set E2E_BASE_URL, E2E_POSTCODE and E2E_UPRN");
   mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  try {
-    await journey(browser);
-  } catch (error) {
-    failures.push(`journey: ${error.stack || error}`);
-  } finally {
-    await browser.close();
-  }
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join("\n")}`);
-    process.exit(1);
-  }
-  console.log(`\nthe permit journey passes, every page passes axe; screenshots in ${artifacts}`);
+  await runJourneys([["journey", journey]], failures);
+  finish(failures, `\nthe permit journey passes, every page passes axe; screenshots in ${artifacts}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -12,13 +12,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { audit as sharedAudit, auditThrough } from "./audit.mjs";
+import { finish, runJourneys, runMain } from "./journeys.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const artifacts = join(root, "target", "e2e-artifacts", "report");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const base = process.env.E2E_BASE_URL;
 const council = process.env.E2E_COUNCIL || "exampleshire";
 const postcode = process.env.E2E_POSTCODE || "ZX1 1AA";
@@ -140,22 +139,8 @@ async function reportAPothole(browser) {
 async function main() {
   if (!base) throw new Error("set E2E_BASE_URL (http://localhost:PORT) to a running guildhall demo");
   mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-  try {
-    await reportAPothole(browser);
-  } catch (error) {
-    failures.push(`report a pothole: ${error.stack || error}`);
-  } finally {
-    await browser.close();
-  }
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join("\n")}`);
-    process.exit(1);
-  }
-  console.log(`\nthe report journey passes, every page passes axe; screenshots in ${artifacts}`);
+  await runJourneys([["report a pothole", reportAPothole]], failures);
+  finish(failures, `\nthe report journey passes, every page passes axe; screenshots in ${artifacts}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -8,8 +8,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, audit as sharedAudit } from "./audit.mjs";
+import { audit as sharedAudit } from "./audit.mjs";
+import { codeFor, finish, runJourneys, runMain } from "./journeys.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(resolve(here, "../.."), "target", "e2e-artifacts", "staff-map");
@@ -52,27 +52,6 @@ async function citizenClicksTheMap(browser) {
   await context.close();
 }
 
-async function codeFor(browser, email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      await page.goto(`${base}/dev/emails`);
-      const cards = page.locator(".govuk-summary-card");
-      for (let i = 0; i < (await cards.count()); i++) {
-        if ((await cards.nth(i).locator(".guildhall-email-to").textContent())?.trim() === email) {
-          const match = (await cards.nth(i).locator(".guildhall-email-body").textContent()).match(/\b(\d{6})\b/);
-          if (match) return match[1];
-        }
-      }
-      await page.waitForTimeout(100);
-    }
-  } finally {
-    await context.close();
-  }
-  throw new Error(`no code for ${email}`);
-}
-
 async function staffSeesMarkers(browser) {
   const context = await browser.newContext({ javaScriptEnabled: true });
   const page = await context.newPage();
@@ -81,7 +60,7 @@ async function staffSeesMarkers(browser) {
   await page.getByLabel("Email address").fill("admin@exampleshire.example");
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForLoadState();
-  await page.getByLabel("Enter the 6-digit code").fill(await codeFor(browser, "admin@exampleshire.example"));
+  await page.getByLabel("Enter the 6-digit code").fill(await codeFor(browser, base, "admin@exampleshire.example"));
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForLoadState();
   const response = await page.goto(`${base}/exampleshire/staff/reports`);
@@ -104,26 +83,9 @@ async function staffSeesMarkers(browser) {
 async function main() {
   if (!base) throw new Error("set E2E_BASE_URL");
   mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  try {
-    for (const journey of [citizenClicksTheMap, staffSeesMarkers]) {
-      try {
-        await journey(browser);
-      } catch (error) {
-        failures.push(`${journey.name}: ${error.stack || error}`);
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  if (failures.length > 0) {
-    console.error(`\n${failures.length} failure(s):\n${failures.join("\n")}`);
-    process.exit(1);
-  }
-  console.log(`the map journeys pass with axe; screenshots in ${artifacts}`);
+  const journeys = [citizenClicksTheMap, staffSeesMarkers];
+  await runJourneys(journeys.map((journey) => [journey.name, journey]), failures);
+  finish(failures, `the map journeys pass with axe; screenshots in ${artifacts}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);
