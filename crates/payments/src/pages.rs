@@ -188,19 +188,64 @@ fn journey_error(state: &PagesState, council: &web::Council, visitor: &web::Visi
     }
 }
 
+/// What a handler answers. `Err` is a page that ends the request early (a 404, the journey's
+/// error page, a redirect), so the shared steps of [`Journey`] can be `?`-ed.
+type Answer = Result<Response, Response>;
+
+/// One request on a card session's pages (`/{council}/pay/card/{session}…`): the council of the
+/// path, the session and who is asking. Every such page first finds the council, then most load
+/// the session's payment, and all send the citizen between the session's steps; these live here
+/// once so the pages agree on their 404s, error pages and URLs.
+struct Journey {
+    council: web::Council,
+    id: CouncilId,
+    visitor: web::Visitor,
+    session: String,
+}
+
+impl Journey {
+    /// The council named by the path, or its 404 page ([`council_of`]).
+    async fn open(state: &PagesState, visitor: web::Visitor, slug: &str, session: String) -> Result<Journey, Response> {
+        let (council, id) = council_of(state, slug).await?;
+        Ok(Journey { council, id, visitor, session })
+    }
+
+    /// The session's payment, or the journey's error page (a used link, or the 500 page).
+    async fn payment(&self, state: &PagesState) -> Result<Payment, Response> {
+        state.payments.by_session(self.id, &self.session).await.map_err(|e| self.failed(state, e))
+    }
+
+    /// A brick error as the journey's error page.
+    fn failed(&self, state: &PagesState, e: PayError) -> Response {
+        journey_error(state, &self.council, &self.visitor, e)
+    }
+
+    /// The path of one of the session's steps: `""` (the card form), `"/confirm"`, `"/3ds"`, ….
+    fn path(&self, step: &str) -> String {
+        format!("/{}/pay/card/{}{step}", self.council.slug, self.session)
+    }
+
+    /// A redirect to one of the session's steps ([`Journey::path`]).
+    fn go(&self, step: &str) -> Response {
+        Redirect::to(&self.path(step)).into_response()
+    }
+
+    /// The result page for the payment as it ended.
+    fn result(&self, state: &PagesState, p: &Payment) -> Response {
+        result_page(state, &self.council, &self.visitor, p)
+    }
+}
+
 async fn start(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, token)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match state.payments.start(id, &token).await {
+) -> Answer {
+    let (council, id) = council_of(&state, &slug).await?;
+    Ok(match state.payments.start(id, &token).await {
         Ok((_, session)) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
         Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+    })
 }
 
 fn prefilled(p: &Payment) -> HashMap<String, String> {
@@ -229,12 +274,9 @@ fn prefilled(p: &Payment) -> HashMap<String, String> {
     form
 }
 
-#[allow(clippy::too_many_arguments)]
 fn card_page(
     state: &PagesState,
-    council: &web::Council,
-    visitor: &web::Visitor,
-    session: &str,
+    journey: &Journey,
     p: &Payment,
     form: &HashMap<String, String>,
     errors: web::FormErrors,
@@ -244,10 +286,11 @@ fn card_page(
     let t = words(&p.language);
     let context = json!({
         "description": p.description, "amount": pounds(p.amount), "declined": declined.map(|m| t.decline(&m)),
-        "action": format!("/{}/pay/card/{session}", council.slug),
-        "cancel_action": format!("/{}/pay/card/{session}/cancel", council.slug),
-        "csrf": visitor.csrf_input(), "form": form, "errors": errors.by_field(),
+        "action": journey.path(""),
+        "cancel_action": journey.path("/cancel"),
+        "csrf": journey.visitor.csrf_input(), "form": form, "errors": errors.by_field(),
     });
+    let (council, visitor) = (&journey.council, &journey.visitor);
     page(state, council, visitor, status, t, t.enter_card_details, &errors, ("pay-card", CARD_FORM), context)
 }
 
@@ -255,34 +298,20 @@ async fn card_form(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let p = match state.payments.by_session(id, &session).await {
-        Ok(p) => p,
-        Err(e) => return journey_error(&state, &council, &visitor, e),
-    };
-    match p.state {
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    let p = journey.payment(&state).await?;
+    Ok(match p.state {
         PaymentState::Started if p.challenge_pending => match &p.challenge_url {
             Some(bank) => Redirect::to(bank).into_response(),
-            None => Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response(),
+            None => journey.go("/3ds"),
         },
-        PaymentState::Started => card_page(
-            &state,
-            &council,
-            &visitor,
-            &session,
-            &p,
-            &prefilled(&p),
-            web::FormErrors::new(),
-            None,
-            StatusCode::OK,
-        ),
-        PaymentState::Submitted => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
-        _ => result_page(&state, &council, &visitor, &p),
-    }
+        PaymentState::Started => {
+            card_page(&state, &journey, &p, &prefilled(&p), web::FormErrors::new(), None, StatusCode::OK)
+        }
+        PaymentState::Submitted => journey.go("/confirm"),
+        _ => journey.result(&state, &p),
+    })
 }
 
 /// Checks the card form; the parsed card, or the errors (in the page's language `t`) in page order.
@@ -380,17 +409,11 @@ async fn card_submit(
     Path((slug, session)): Path<(String, String)>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let p = match state.payments.by_session(id, &session).await {
-        Ok(p) => p,
-        Err(e) => return journey_error(&state, &council, &visitor, e),
-    };
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    let p = journey.payment(&state).await?;
     if p.state != PaymentState::Started {
-        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+        return Ok(journey.go(""));
     }
     // Never echo the card number or security code back into the page.
     let mut echo = form.clone();
@@ -399,63 +422,35 @@ async fn card_submit(
     let now = state.payments.clock().now();
     let card = match parse_card_form(&form, (now.year(), u32::from(u8::from(now.month()))), words(&p.language)) {
         Ok(card) => CardSubmission {
-            challenge_return_url: Some(format!("{}/{slug}/pay/card/{session}/3ds/return", origin(&headers))),
+            challenge_return_url: Some(format!("{}{}", origin(&headers), journey.path("/3ds/return"))),
             ..card
         },
         Err(errors) => {
-            return card_page(
-                &state,
-                &council,
-                &visitor,
-                &session,
-                &p,
-                &echo,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            return Ok(card_page(&state, &journey, &p, &echo, errors, None, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    match state.payments.submit_card(id, &session, card).await {
-        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
+    Ok(match state.payments.submit_card(journey.id, &journey.session, card).await {
+        Ok(SubmitOutcome::Authorised) => journey.go("/confirm"),
         Ok(SubmitOutcome::ChallengeRequired(Some(bank))) => Redirect::to(&bank).into_response(),
-        Ok(SubmitOutcome::ChallengeRequired(None)) => {
-            Redirect::to(&format!("/{slug}/pay/card/{session}/3ds")).into_response()
+        Ok(SubmitOutcome::ChallengeRequired(None)) => journey.go("/3ds"),
+        Ok(SubmitOutcome::ChallengeFailed) => journey.go(""),
+        Ok(SubmitOutcome::Declined(message)) => {
+            card_page(&state, &journey, &p, &echo, web::FormErrors::new(), Some(message), StatusCode::PAYMENT_REQUIRED)
         }
-        Ok(SubmitOutcome::ChallengeFailed) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
-        Ok(SubmitOutcome::Declined(message)) => card_page(
-            &state,
-            &council,
-            &visitor,
-            &session,
-            &p,
-            &echo,
-            web::FormErrors::new(),
-            Some(message),
-            StatusCode::PAYMENT_REQUIRED,
-        ),
-        Ok(SubmitOutcome::ProviderError) | Ok(SubmitOutcome::NotInProgress(_)) => {
-            Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response()
-        }
-        Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+        Ok(SubmitOutcome::ProviderError) | Ok(SubmitOutcome::NotInProgress(_)) => journey.go(""),
+        Err(e) => journey.failed(&state, e),
+    })
 }
 
 async fn confirm_page(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let p = match state.payments.by_session(id, &session).await {
-        Ok(p) => p,
-        Err(e) => return journey_error(&state, &council, &visitor, e),
-    };
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    let p = journey.payment(&state).await?;
     if p.state != PaymentState::Submitted {
-        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+        return Ok(journey.go(""));
     }
     let t = words(&p.language);
     let row = |k: &str, v: String| json!({"key": {"text": k}, "value": {"text": v}});
@@ -475,40 +470,46 @@ async fn confirm_page(
         rows.push(row(t.confirmation_email, email.clone()));
     }
     let context = json!({
-        "rows": rows, "csrf": visitor.csrf_input(),
-        "action": format!("/{slug}/pay/card/{session}/confirm"),
-        "cancel_action": format!("/{slug}/pay/card/{session}/cancel"),
+        "rows": rows, "csrf": journey.visitor.csrf_input(),
+        "action": journey.path("/confirm"),
+        "cancel_action": journey.path("/cancel"),
     });
     let errors = web::FormErrors::new();
-    page(&state, &council, &visitor, StatusCode::OK, t, t.confirm_heading, &errors, ("pay-confirm", CONFIRM), context)
+    let (council, visitor) = (&journey.council, &journey.visitor);
+    Ok(page(&state, council, visitor, StatusCode::OK, t, t.confirm_heading, &errors, ("pay-confirm", CONFIRM), context))
 }
 
 async fn challenge_page(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let p = match state.payments.by_session(id, &session).await {
-        Ok(p) => p,
-        Err(e) => return journey_error(&state, &council, &visitor, e),
-    };
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    let p = journey.payment(&state).await?;
     if p.state != PaymentState::Started || !p.challenge_pending {
-        return Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response();
+        return Ok(journey.go(""));
     }
     if let Some(bank) = &p.challenge_url {
-        return Redirect::to(bank).into_response();
+        return Ok(Redirect::to(bank).into_response());
     }
     let t = words(&p.language);
     let context = json!({
-        "description": p.description, "amount": pounds(p.amount), "csrf": visitor.csrf_input(),
-        "action": format!("/{slug}/pay/card/{session}/3ds"),
+        "description": p.description, "amount": pounds(p.amount), "csrf": journey.visitor.csrf_input(),
+        "action": journey.path("/3ds"),
     });
     let errors = web::FormErrors::new();
-    page(&state, &council, &visitor, StatusCode::OK, t, t.challenge_heading, &errors, ("pay-3ds", CHALLENGE), context)
+    let (council, visitor) = (&journey.council, &journey.visitor);
+    Ok(page(&state, council, visitor, StatusCode::OK, t, t.challenge_heading, &errors, ("pay-3ds", CHALLENGE), context))
+}
+
+/// Where a 3-D Secure check ended (`authenticated` or not): the confirm page when the card is
+/// now authorised, the card page (which shows why) otherwise.
+async fn challenge_ended(state: &PagesState, journey: &Journey, authenticated: bool) -> Response {
+    match state.payments.complete_challenge(journey.id, &journey.session, authenticated).await {
+        Ok(SubmitOutcome::Authorised) => journey.go("/confirm"),
+        Ok(_) => journey.go(""),
+        Err(e) => journey.failed(state, e),
+    }
 }
 
 async fn challenge_submit(
@@ -516,21 +517,14 @@ async fn challenge_submit(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
     let authenticated = match form.get("result").map(String::as_str) {
         Some("authenticated") => true,
         Some("failed") => false,
-        _ => return (StatusCode::BAD_REQUEST, "Choose how the check ends.").into_response(),
+        _ => return Ok((StatusCode::BAD_REQUEST, "Choose how the check ends.").into_response()),
     };
-    match state.payments.complete_challenge(id, &session, authenticated).await {
-        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
-        Ok(_) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
-        Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+    Ok(challenge_ended(&state, &journey, authenticated).await)
 }
 
 /// Where the bank's 3-D Secure page sends the citizen back (a GET, as Stripe redirects): the
@@ -541,49 +535,36 @@ async fn challenge_return(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match state.payments.complete_challenge(id, &session, false).await {
-        Ok(SubmitOutcome::Authorised) => Redirect::to(&format!("/{slug}/pay/card/{session}/confirm")).into_response(),
-        Ok(_) => Redirect::to(&format!("/{slug}/pay/card/{session}")).into_response(),
-        Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    Ok(challenge_ended(&state, &journey, false).await)
 }
 
 async fn confirm_submit(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match state.payments.confirm(id, &session).await {
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    Ok(match state.payments.confirm(journey.id, &journey.session).await {
         Ok(p) if matches!(p.state, PaymentState::Success | PaymentState::Capturable) => {
             Redirect::to(&p.return_url).into_response()
         }
-        Ok(p) => result_page(&state, &council, &visitor, &p),
-        Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+        Ok(p) => journey.result(&state, &p),
+        Err(e) => journey.failed(&state, e),
+    })
 }
 
 async fn cancel(
     State(state): State<PagesState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, session)): Path<(String, String)>,
-) -> Response {
-    let (council, id) = match council_of(&state, &slug).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match state.payments.cancel_by_user(id, &session).await {
+) -> Answer {
+    let journey = Journey::open(&state, visitor, &slug, session).await?;
+    Ok(match state.payments.cancel_by_user(journey.id, &journey.session).await {
         Ok(p) => Redirect::to(&p.return_url).into_response(),
-        Err(e) => journey_error(&state, &council, &visitor, e),
-    }
+        Err(e) => journey.failed(&state, e),
+    })
 }
 
 #[cfg(test)]
