@@ -9,9 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::CitizenState;
-use super::drafts::Drafts;
 use super::place::{PostcodeAnswer, PostcodePlace, covered};
-use super::render::{self, Here, here};
+use super::render::{self, Answer, Here, here_and_draft};
 
 const ADDRESS: &str = r#"{% from "govuk/components/radios/macro.jinja" import govukRadios -%}
 {% from "govuk/components/button/macro.jinja" import govukButton -%}
@@ -34,11 +33,12 @@ pub(crate) struct AddressForm {
     address: String,
 }
 
-/// The postcode's addresses again (the draft keeps only the postcode).
-async fn postcode_place(state: &CitizenState, postcode: &str) -> Option<PostcodePlace> {
-    match state.places.postcode(postcode).await {
-        PostcodeAnswer::Found(found) => Some(found),
-        _ => None,
+/// The draft's postcode's addresses again (the draft keeps only the postcode), or the start
+/// page (303) when it has no postcode or the postcode is no longer found.
+async fn postcode_place(state: &CitizenState, here: &Here, postcode: Option<&str>) -> Result<PostcodePlace, Response> {
+    match state.places.postcode(postcode.unwrap_or_default()).await {
+        PostcodeAnswer::Found(found) => Ok(found),
+        _ => Err(render::see_other(&format!("{}/report", here.prefix()))),
     }
 }
 
@@ -66,25 +66,16 @@ pub(crate) async fn address(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let Some(place) = postcode_place(&state, draft.answers.postcode.as_deref().unwrap_or_default()).await else {
-        return render::see_other(&format!("{}/report", here.prefix()));
-    };
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let place = postcode_place(&state, &here, draft.answers.postcode.as_deref()).await?;
     let chosen = place
         .addresses
         .iter()
         .find(|a| Some(&a.label) == draft.answers.address.as_ref())
         .map(|a| a.uprn.clone())
         .unwrap_or_default();
-    address_page(&state, &here, &place, &chosen, web::FormErrors::new())
+    Ok(address_page(&state, &here, &place, &chosen, web::FormErrors::new()))
 }
 
 /// `POST /{council}/report/{draft}/address`.
@@ -93,18 +84,9 @@ pub(crate) async fn address_post(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<AddressForm>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let mut draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let Some(place) = postcode_place(&state, draft.answers.postcode.as_deref().unwrap_or_default()).await else {
-        return render::see_other(&format!("{}/report", here.prefix()));
-    };
+) -> Answer {
+    let (here, mut draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let place = postcode_place(&state, &here, draft.answers.postcode.as_deref()).await?;
     let mut errors = web::FormErrors::new();
     let picked = if form.address == "centre" {
         place.centre.map(|c| (None, c))
@@ -117,22 +99,14 @@ pub(crate) async fn address_post(
     };
     let Some((label, location)) = picked else {
         errors.add("address", "Select the address the problem is at or nearest to");
-        return address_page(&state, &here, &place, &form.address, errors);
+        return Ok(address_page(&state, &here, &place, &form.address, errors));
     };
     if let Err(message) = covered(&state, &here, location).await {
-        return match message {
-            Ok(text) => {
-                errors.add("address", &text);
-                address_page(&state, &here, &place, &form.address, errors)
-            }
-            Err(r) => r,
-        };
+        errors.add("address", &message?);
+        return Ok(address_page(&state, &here, &place, &form.address, errors));
     }
     draft.answers.address = label;
     draft.answers.lat = Some(location.lat);
     draft.answers.lon = Some(location.lon);
-    if let Err(e) = Drafts::new(state.reports.store()).save(here.id, &draft).await {
-        return render::server_error(&state, &here, &e);
-    }
-    render::see_other(&format!("{}/category", here.draft_path(&draft.id)))
+    Ok(render::save_and_go(&state, &here, &draft, "category").await)
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::CitizenState;
-use super::drafts::{Draft, Drafts};
-use super::render::{self, Here, here};
+use super::drafts::Draft;
+use super::render::{self, Answer, Here, here_and_draft};
 use crate::routing::{Location, Offer};
 
 const CATEGORY: &str = r#"{% from "govuk/components/radios/macro.jinja" import govukRadios -%}
@@ -91,21 +91,11 @@ pub(crate) async fn show(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let offers = match offers(&state, &here, &draft).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let offers = offers(&state, &here, &draft).await?;
     let chosen = draft.answers.category.clone().unwrap_or_default();
-    category_page(&state, &here, &draft, &offers, &chosen, web::FormErrors::new())
+    Ok(category_page(&state, &here, &draft, &offers, &chosen, web::FormErrors::new()))
 }
 
 /// `POST /{council}/report/{draft}/category`.
@@ -114,19 +104,9 @@ pub(crate) async fn post(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<CategoryForm>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let mut draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let offers = match offers(&state, &here, &draft).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, mut draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let offers = offers(&state, &here, &draft).await?;
     if !offers.iter().any(|o| o.name == form.category) {
         let mut errors = web::FormErrors::new();
         let message = if form.category.trim().is_empty() {
@@ -135,14 +115,11 @@ pub(crate) async fn post(
             format!("“{}” is not a problem we take reports of here: select one of the list", form.category.trim())
         };
         errors.add("category", &message);
-        return category_page(&state, &here, &draft, &offers, "", errors);
+        return Ok(category_page(&state, &here, &draft, &offers, "", errors));
     }
     if draft.answers.category.as_deref() != Some(form.category.as_str()) {
         draft.answers.attributes.clear();
     }
     draft.answers.category = Some(form.category);
-    if let Err(e) = Drafts::new(state.reports.store()).save(here.id, &draft).await {
-        return render::server_error(&state, &here, &e);
-    }
-    render::see_other(&format!("{}/details", here.draft_path(&draft.id)))
+    Ok(render::save_and_go(&state, &here, &draft, "details").await)
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::CitizenState;
 use super::category::point;
 use super::drafts::{Draft, Drafts};
-use super::render::{self, Here, here};
+use super::render::{self, Answer, Here, here_and_draft};
 use crate::error::ReportError;
 use crate::reports::{NewReport, Reporter, WebExtras};
 
@@ -52,6 +52,16 @@ fn missing_step(draft: &Draft) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Where a draft that cannot be checked and sent goes instead (303): one already sent to its
+/// confirmation, one still missing an answer to the first step that needs it. `None` when the
+/// draft is ready.
+fn not_ready(here: &Here, draft: &Draft) -> Option<Response> {
+    if draft.report_id.is_some() {
+        return Some(go_to(here, draft, "confirmation"));
+    }
+    missing_step(draft).map(|step| go_to(here, draft, step))
 }
 
 fn go_to(here: &Here, draft: &Draft, step: &str) -> Response {
@@ -101,29 +111,17 @@ async fn check_page(state: &CitizenState, here: &Here, draft: &Draft, errors: we
     render::page(state, here, "Check your answers", Some(&contact), errors, ("report-check", CHECK), context)
 }
 
-async fn load(state: &CitizenState, slug: &str, id: &str, visitor: web::Visitor) -> Result<(Here, Draft), Response> {
-    let here = here(state, slug, visitor).await?;
-    let draft = render::draft(state, &here, id).await?;
-    Ok((here, draft))
-}
-
 /// `GET /{council}/report/{draft}/check`.
 pub(crate) async fn show(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let (here, draft) = match load(&state, &slug, &id, visitor).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if draft.report_id.is_some() {
-        return go_to(&here, &draft, "confirmation");
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    if let Some(elsewhere) = not_ready(&here, &draft) {
+        return Ok(elsewhere);
     }
-    if let Some(step) = missing_step(&draft) {
-        return go_to(&here, &draft, step);
-    }
-    check_page(&state, &here, &draft, web::FormErrors::new()).await
+    Ok(check_page(&state, &here, &draft, web::FormErrors::new()).await)
 }
 
 /// `POST /{council}/report/{draft}/check`: routes and stores the report, once.
@@ -131,18 +129,12 @@ pub(crate) async fn submit(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let (here, draft) = match load(&state, &slug, &id, visitor).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if draft.report_id.is_some() {
-        return go_to(&here, &draft, "confirmation");
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    if let Some(elsewhere) = not_ready(&here, &draft) {
+        return Ok(elsewhere);
     }
-    if let Some(step) = missing_step(&draft) {
-        return go_to(&here, &draft, step);
-    }
-    let (Some(location), a) = (point(&draft), &draft.answers) else { return go_to(&here, &draft, "place") };
+    let (Some(location), a) = (point(&draft), &draft.answers) else { return Ok(go_to(&here, &draft, "place")) };
     let report = NewReport {
         location,
         category: a.category.clone().unwrap_or_default(),
@@ -162,7 +154,7 @@ pub(crate) async fn submit(
     let submitted = match state.reports.submit_draft(here.id, report, &extras, &draft.token).await {
         Ok(s) => s,
         Err(e @ ReportError::Database(_)) | Err(e @ ReportError::Json(_)) => {
-            return render::server_error(&state, &here, &e);
+            return Err(render::server_error(&state, &here, &e));
         }
         Err(e) => {
             let mut errors = web::FormErrors::new();
@@ -170,13 +162,14 @@ pub(crate) async fn submit(
                 "check-answers",
                 &format!("Your report could not be sent: {e}. Change your answers and try again"),
             );
-            return check_page(&state, &here, &draft, errors).await;
+            return Ok(check_page(&state, &here, &draft, errors).await);
         }
     };
-    if let Err(e) = Drafts::new(state.reports.store()).submitted(here.id, &draft.id, submitted.id).await {
-        return render::server_error(&state, &here, &e);
-    }
-    go_to(&here, &draft, "confirmation")
+    Drafts::new(state.reports.store())
+        .submitted(here.id, &draft.id, submitted.id)
+        .await
+        .map_err(|e| render::server_error(&state, &here, &e))?;
+    Ok(go_to(&here, &draft, "confirmation"))
 }
 
 // The panel is written out (govuk-frontend's panel markup): the ported macro escapes `html`.
@@ -201,20 +194,12 @@ pub(crate) async fn confirmation(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let (here, draft) = match load(&state, &slug, &id, visitor).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Some(report_id) = draft.report_id else { return go_to(&here, &draft, "check") };
-    let report = match state.reports.report(Some(here.id), report_id).await {
-        Ok(r) => r,
-        Err(e) => return render::server_error(&state, &here, &e),
-    };
-    let bodies = match state.reports.bodies(here.id).await {
-        Ok(b) => b,
-        Err(e) => return render::server_error(&state, &here, &e),
-    };
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let Some(report_id) = draft.report_id else { return Ok(go_to(&here, &draft, "check")) };
+    let server_error = |e: ReportError| render::server_error(&state, &here, &e);
+    let report = state.reports.report(Some(here.id), report_id).await.map_err(server_error)?;
+    let bodies = state.reports.bodies(here.id).await.map_err(server_error)?;
     let sent: Vec<Value> = report
         .destinations
         .iter()
@@ -232,7 +217,7 @@ pub(crate) async fn confirmation(
             None
         },
     });
-    render::page_with_status(
+    Ok(render::page_with_status(
         &state,
         &here,
         StatusCode::OK,
@@ -241,5 +226,5 @@ pub(crate) async fn confirmation(
         web::FormErrors::new(),
         ("report-confirmation", CONFIRMATION),
         context,
-    )
+    ))
 }

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::CitizenState;
-use super::drafts::{Draft, Drafts};
-use super::render::{self, Here, here};
+use super::drafts::Draft;
+use super::render::{self, Answer, Here, here_and_draft};
 
 const CONTACT: &str = r#"{% from "govuk/components/input/macro.jinja" import govukInput -%}
 {% from "govuk/components/checkboxes/macro.jinja" import govukCheckboxes -%}
@@ -73,22 +73,15 @@ pub(crate) async fn show(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
     let citizen_name = here.visitor.citizen.as_ref().map(|c| c.name.clone());
     let form = ContactForm {
         name: draft.answers.name.clone().or(citizen_name).unwrap_or_default(),
         email: draft.answers.email.clone().unwrap_or_default(),
         show_name: if draft.answers.show_name { "yes".into() } else { String::new() },
     };
-    contact_page(&state, &here, &draft, &form, web::FormErrors::new())
+    Ok(contact_page(&state, &here, &draft, &form, web::FormErrors::new()))
 }
 
 /// `POST /{council}/report/{draft}/contact`.
@@ -97,15 +90,8 @@ pub(crate) async fn post(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<ContactForm>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let mut draft = match render::draft(&state, &here, &id).await {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, mut draft) = here_and_draft(&state, &slug, &id, visitor).await?;
     let mut errors = web::FormErrors::new();
     let name = form.name.trim();
     if name.is_empty() {
@@ -123,14 +109,11 @@ pub(crate) async fn post(
         errors.add("email", "Enter an email address in the correct format, like name@example.com");
     }
     if !errors.is_empty() {
-        return contact_page(&state, &here, &draft, &form, errors);
+        return Ok(contact_page(&state, &here, &draft, &form, errors));
     }
     draft.answers.name = Some(name.to_string());
     draft.answers.email = Some(email);
     draft.answers.show_name = form.show_name == "yes";
     draft.answers.contact_done = true;
-    if let Err(e) = Drafts::new(state.reports.store()).save(here.id, &draft).await {
-        return render::server_error(&state, &here, &e);
-    }
-    render::see_other(&format!("{}/check", here.draft_path(&draft.id)))
+    Ok(render::save_and_go(&state, &here, &draft, "check").await)
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::CitizenState;
 use super::category::offers;
 use super::drafts::{Draft, Drafts};
-use super::render::{self, Here, here};
+use super::render::{self, Answer, Here, here_and_draft};
 use crate::error::ReportError;
 use crate::model::{Attribute, Datatype};
 use crate::reports::{MAX_PHOTO_BYTES, MAX_TITLE, Photo};
@@ -147,33 +147,21 @@ async fn questions(state: &CitizenState, here: &Here, draft: &Draft) -> Result<V
     }
 }
 
-async fn load(state: &CitizenState, slug: &str, id: &str, visitor: web::Visitor) -> Result<(Here, Draft), Response> {
-    let here = here(state, slug, visitor).await?;
-    let draft = render::draft(state, &here, id).await?;
-    Ok((here, draft))
-}
-
 /// `GET /{council}/report/{draft}/details`.
 pub(crate) async fn show(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let (here, draft) = match load(&state, &slug, &id, visitor).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let questions = match questions(&state, &here, &draft).await {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let questions = questions(&state, &here, &draft).await?;
     let typed = Typed {
         title: draft.answers.title.clone().unwrap_or_default(),
         description: draft.answers.description.clone().unwrap_or_default(),
         attributes: draft.answers.attributes.clone(),
         photo: None,
     };
-    details_page(&state, &here, &draft, &questions, &typed, web::FormErrors::new())
+    Ok(details_page(&state, &here, &draft, &questions, &typed, web::FormErrors::new()))
 }
 
 /// Reads the multipart form; a photo part is kept only up to one byte over the limit (the
@@ -235,21 +223,15 @@ pub(crate) async fn post(
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let (here, mut draft) = match load(&state, &slug, &id, visitor).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let questions = match questions(&state, &here, &draft).await {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, mut draft) = here_and_draft(&state, &slug, &id, visitor).await?;
+    let questions = questions(&state, &here, &draft).await?;
     let typed = match read_form(&headers, body).await {
         Ok(t) => t,
         Err(message) => {
             let status =
                 if message.contains("too large") { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
-            return render::message(&state, &here, status, "Your details could not be sent", &message);
+            return Ok(render::message(&state, &here, status, "Your details could not be sent", &message));
         }
     };
     let mut errors = web::FormErrors::new();
@@ -275,7 +257,7 @@ pub(crate) async fn post(
             Err(ReportError::InvalidAttribute { reason, .. }) => {
                 errors.add(&question_id(&q.code), &format!("Check your answer to ‘{}’: {reason}", q.description));
             }
-            Err(e) => return render::server_error(&state, &here, &e),
+            Err(e) => return Err(render::server_error(&state, &here, &e)),
         }
     }
     let photo = match &typed.photo {
@@ -294,21 +276,18 @@ pub(crate) async fn post(
         },
     };
     if !errors.is_empty() {
-        return details_page(&state, &here, &draft, &questions, &typed, errors);
+        return Ok(details_page(&state, &here, &draft, &questions, &typed, errors));
     }
-    let drafts = Drafts::new(state.reports.store());
     if let Some((name, photo)) = &photo {
-        if let Err(e) = drafts.save_photo(here.id, &draft.id, photo).await {
-            return render::server_error(&state, &here, &e);
-        }
+        Drafts::new(state.reports.store())
+            .save_photo(here.id, &draft.id, photo)
+            .await
+            .map_err(|e| render::server_error(&state, &here, &e))?;
         draft.answers.photo_name = Some(name.clone());
     }
     draft.answers.title = Some(title.to_string());
     draft.answers.description = Some(description.to_string());
     draft.answers.attributes = answers;
-    if let Err(e) = drafts.save(here.id, &draft).await {
-        return render::server_error(&state, &here, &e);
-    }
     let next = if draft.answers.contact_done { "check" } else { "contact" };
-    render::see_other(&format!("{}/{next}", here.draft_path(&draft.id)))
+    Ok(render::save_and_go(&state, &here, &draft, next).await)
 }

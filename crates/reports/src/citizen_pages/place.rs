@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::CitizenState;
 use super::drafts::{Answers, Drafts};
-use super::render::{self, Here, SERVICE, here};
+use super::render::{self, Answer, Here, SERVICE, here};
 use crate::error::ReportError;
 use crate::routing::Location;
 
@@ -146,21 +146,15 @@ pub(crate) async fn start(
     Extension(visitor): Extension<web::Visitor>,
     Path(slug): Path<String>,
     Query(query): Query<StartQuery>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let here = here(&state, &slug, visitor).await?;
     let mut form = StartForm::default();
     if !query.draft.is_empty() {
-        let draft = match render::draft(&state, &here, &query.draft).await {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
+        let draft = render::draft(&state, &here, &query.draft).await?;
         form.draft = draft.id;
         form.postcode = draft.answers.postcode.unwrap_or_default();
     }
-    start_page(&state, &here, &form, web::FormErrors::new())
+    Ok(start_page(&state, &here, &form, web::FormErrors::new()))
 }
 
 /// A point and how it was given, or the field at fault and why.
@@ -282,7 +276,6 @@ pub(crate) async fn covered(
 
 /// Saves the place: into the draft being changed (keeping its other answers), or a new draft.
 async fn make_draft(state: &CitizenState, here: &Here, existing: &str, place: Answers, next: &str) -> Response {
-    let drafts = Drafts::new(state.reports.store());
     if !existing.is_empty() {
         let mut draft = match render::draft(state, here, existing).await {
             Ok(d) => d,
@@ -291,12 +284,9 @@ async fn make_draft(state: &CitizenState, here: &Here, existing: &str, place: An
         let answers = &mut draft.answers;
         (answers.postcode, answers.address, answers.lat, answers.lon, answers.place) =
             (place.postcode, place.address, place.lat, place.lon, place.place);
-        return match drafts.save(here.id, &draft).await {
-            Ok(()) => render::see_other(&format!("{}/{next}", here.draft_path(&draft.id))),
-            Err(e) => render::server_error(state, here, &e),
-        };
+        return render::save_and_go(state, here, &draft, next).await;
     }
-    match drafts.create(here.id, &here.visitor.csrf_token, &place).await {
+    match Drafts::new(state.reports.store()).create(here.id, &here.visitor.csrf_token, &place).await {
         Ok(id) => render::see_other(&format!("{}/{next}", here.draft_path(&id))),
         Err(e) => render::server_error(state, here, &e),
     }

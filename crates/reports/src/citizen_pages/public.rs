@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::CitizenState;
-use super::render::{self, Here, here};
+use super::render::{self, Answer, Here, here};
 use crate::error::ReportError;
 use crate::reports::{Report, Status};
 
@@ -53,26 +53,21 @@ pub(crate) async fn list(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path(slug): Path<String>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let here = here(&state, &slug, visitor).await?;
+    let server_error = |e: ReportError| render::server_error(&state, &here, &e);
     let ids = sqlx::query("SELECT id FROM reports_reports WHERE council_id = $1 ORDER BY id DESC LIMIT $2")
         .bind(here.id.0)
         .bind(RECENT)
         .fetch_all(state.reports.store().pool())
         .await;
-    let ids: Vec<i64> = match ids.and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect()) {
-        Ok(ids) => ids,
-        Err(e) => return render::server_error(&state, &here, &ReportError::Database(e)),
-    };
+    let ids: Vec<i64> = ids
+        .and_then(|rows| rows.iter().map(|r| r.try_get(0)).collect())
+        .map_err(ReportError::Database)
+        .map_err(server_error)?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {
-        let report = match state.reports.report(Some(here.id), id).await {
-            Ok(r) => r.public(),
-            Err(e) => return render::server_error(&state, &here, &e),
-        };
+        let report = state.reports.report(Some(here.id), id).await.map_err(server_error)?.public();
         let (status, class) = status_text(report.status);
         let link = format!(
             r#"<a class="govuk-link" href="{}/reports/{id}">{}</a>"#,
@@ -88,7 +83,7 @@ pub(crate) async fn list(
         ]));
     }
     let context = json!({ "rows": rows });
-    render::page(
+    Ok(render::page(
         &state,
         &here,
         "Problems reported recently",
@@ -96,7 +91,7 @@ pub(crate) async fn list(
         web::FormErrors::new(),
         ("report-list", LIST),
         context,
-    )
+    ))
 }
 
 const SHOW: &str = r#"{% from "govuk/components/summary-list/macro.jinja" import govukSummaryList -%}
@@ -123,23 +118,12 @@ pub(crate) async fn show(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let report = match find(&state, &here, &id).await {
-        Ok(r) => r.public(),
-        Err(r) => return r,
-    };
-    let updates = match state.reports.updates(here.id, report.id).await {
-        Ok(u) => u,
-        Err(e) => return render::server_error(&state, &here, &e),
-    };
-    let bodies = match state.reports.bodies(here.id).await {
-        Ok(b) => b,
-        Err(e) => return render::server_error(&state, &here, &e),
-    };
+) -> Answer {
+    let (here, report) = here_and_report(&state, &slug, &id, visitor).await?;
+    let report = report.public();
+    let server_error = |e: ReportError| render::server_error(&state, &here, &e);
+    let updates = state.reports.updates(here.id, report.id).await.map_err(server_error)?;
+    let bodies = state.reports.bodies(here.id).await.map_err(server_error)?;
     let body_name =
         |id: &str| bodies.iter().find(|b| b.id == id).map(|b| b.name.clone()).unwrap_or_else(|| id.to_string());
     let sent_to: Vec<String> = report.destinations.iter().map(|d| body_name(&d.body_id)).collect();
@@ -165,7 +149,20 @@ pub(crate) async fn show(
         "id": report.id, "category": report.category, "heading": heading, "paragraphs": paragraphs,
         "status": status, "status_class": status_class, "has_photo": report.has_photo, "rows": rows, "updates": updates,
     });
-    render::page(&state, &here, &heading, None, web::FormErrors::new(), ("report-show", SHOW), context)
+    Ok(render::page(&state, &here, &heading, None, web::FormErrors::new(), ("report-show", SHOW), context))
+}
+
+/// The council of the path and its report named by it: what the report's page and its photo
+/// both need first, with the same 404 pages ([`here`], [`find`]).
+async fn here_and_report(
+    state: &CitizenState,
+    slug: &str,
+    id: &str,
+    visitor: web::Visitor,
+) -> Result<(Here, Report), Response> {
+    let here = here(state, slug, visitor).await?;
+    let report = find(state, &here, id).await?;
+    Ok((here, report))
 }
 
 /// The council's report with this id, or the 404 page.
@@ -183,24 +180,17 @@ pub(crate) async fn photo(
     State(state): State<CitizenState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let here = match here(&state, &slug, visitor).await {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let report = match find(&state, &here, &id).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let (here, report) = here_and_report(&state, &slug, &id, visitor).await?;
     let photo = match state.reports.photo(here.id, report.id).await {
         Ok(p) => p,
-        Err(ReportError::NotFound(_)) => return state.web.not_found(Some(&here.council)),
-        Err(e) => return render::server_error(&state, &here, &e),
+        Err(ReportError::NotFound(_)) => return Err(state.web.not_found(Some(&here.council))),
+        Err(e) => return Err(render::server_error(&state, &here, &e)),
     };
     let Ok(content_type) = HeaderValue::from_str(&photo.content_type) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
@@ -209,5 +199,5 @@ pub(crate) async fn photo(
         ],
         photo.bytes,
     )
-        .into_response()
+        .into_response())
 }

@@ -9,6 +9,10 @@ use store::{CouncilId, CouncilSlug};
 use super::CitizenState;
 use super::drafts::{Draft, Drafts};
 
+/// What a handler answers. `Err` is a page that ends the request early (a 404, the 500 page,
+/// a redirect), so the shared steps ([`here`], [`here_and_draft`], …) can be `?`-ed.
+pub(crate) type Answer = Result<Response, Response>;
+
 /// The service's name, in every page title.
 pub(crate) const SERVICE: &str = "Report a problem";
 
@@ -55,6 +59,28 @@ pub(crate) async fn draft(state: &CitizenState, here: &Here, id: &str) -> Result
             "We could not find your answers. They are kept for a day, in the browser session you started in.",
         )),
         Err(e) => Err(server_error(state, here, &e)),
+    }
+}
+
+/// The council of the path and the visitor's draft named by it: what every step after the
+/// first needs before it can do anything, with the same 404 pages ([`here`], [`draft`]).
+pub(crate) async fn here_and_draft(
+    state: &CitizenState,
+    slug: &str,
+    id: &str,
+    visitor: web::Visitor,
+) -> Result<(Here, Draft), Response> {
+    let here = here(state, slug, visitor).await?;
+    let draft = draft(state, &here, id).await?;
+    Ok((here, draft))
+}
+
+/// Saves the step's answers into the draft, then sends the visitor on to `step` of it (303);
+/// the 500 page when the draft cannot be saved, so nothing is lost silently.
+pub(crate) async fn save_and_go(state: &CitizenState, here: &Here, draft: &Draft, step: &str) -> Response {
+    match Drafts::new(state.reports.store()).save(here.id, draft).await {
+        Ok(()) => see_other(&format!("{}/{step}", here.draft_path(&draft.id))),
+        Err(e) => server_error(state, here, &e),
     }
 }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::query;
 use super::{
-    STATUSES, Staff, StaffState, body_name, error_page, render, staff, status_colour, status_label, templates,
+    Answer, STATUSES, Staff, StaffState, body_name, error_page, render, staff, status_colour, status_label, templates,
 };
 use crate::error::ReportError;
 use crate::reports::Status;
@@ -24,9 +24,20 @@ fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map(|v| v.trim()).unwrap_or_default()
 }
 
-/// Parses the `{id}` segment; anything but a number is a missing page.
-fn report_id(state: &StaffState, staff: &Staff, id: &str) -> Result<i64, Box<Response>> {
-    id.parse::<i64>().map_err(|_| Box::new(state.web.not_found(Some(&staff.council))))
+/// Who is asking and which report: what every page of one report checks first. The staff
+/// check ([`staff`]) comes before the `{id}` segment is read, and anything but a number there is
+/// a missing page, so nobody but the council's staff learns which ids parse.
+async fn staff_and_report(
+    state: &StaffState,
+    visitor: &web::Visitor,
+    slug: &str,
+    id: &str,
+) -> Result<(Staff, i64), Response> {
+    let staff = staff(state, visitor, slug).await?;
+    match id.parse::<i64>() {
+        Ok(id) => Ok((staff, id)),
+        Err(_) => Err(state.web.not_found(Some(&staff.council))),
+    }
 }
 
 /// `GET /{council}/staff/reports/{id}` (`?done=status|reassign` after a form succeeded).
@@ -35,17 +46,10 @@ pub(crate) async fn page(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let id = match report_id(&state, &staff, &id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
+) -> Answer {
+    let (staff, id) = staff_and_report(&state, &visitor, &slug, &id).await?;
     let done = query.get("done").map(String::as_str);
-    show(&state, &staff, id, web::FormErrors::new(), &Fields::new(), done).await
+    Ok(show(&state, &staff, id, web::FormErrors::new(), &Fields::new(), done).await)
 }
 
 /// Renders the report page, with a form's errors and values when it was refused.
@@ -144,15 +148,8 @@ pub(crate) async fn status(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let id = match report_id(&state, &staff, &id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
+) -> Answer {
+    let (staff, id) = staff_and_report(&state, &visitor, &slug, &id).await?;
     let mut errors = web::FormErrors::new();
     let status = Status::parse(field(&fields, "status")).ok();
     if status.is_none() {
@@ -165,21 +162,19 @@ pub(crate) async fn status(
         errors.add("update", "The update must be 5000 characters or fewer");
     }
     let Some(status) = status.filter(|_| errors.is_empty()) else {
-        return show(&state, &staff, id, errors, &fields, None).await;
+        return Ok(show(&state, &staff, id, errors, &fields, None).await);
     };
-    let report = match state.reports.report(Some(staff.council_id), id).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &staff.council, e),
-    };
+    let report =
+        state.reports.report(Some(staff.council_id), id).await.map_err(|e| error_page(&state, &staff.council, e))?;
     let body = report.destinations.first().map(|d| d.body_id.clone());
-    match state.reports.add_update(staff.council_id, id, body.as_deref(), status, text, &staff.name).await {
+    Ok(match state.reports.add_update(staff.council_id, id, body.as_deref(), status, text, &staff.name).await {
         Ok(_) => Redirect::to(&format!("/{slug}/staff/reports/{id}?done=status")).into_response(),
         Err(ReportError::InvalidField(message)) => {
             errors.add("update", &message);
             show(&state, &staff, id, errors, &fields, None).await
         }
         Err(e) => error_page(&state, &staff.council, e),
-    }
+    })
 }
 
 /// `POST /{council}/staff/reports/{id}/reassign`: `from` (a body it went to) and `to`
@@ -189,15 +184,8 @@ pub(crate) async fn reassign(
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
     Form(fields): Form<Fields>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let id = match report_id(&state, &staff, &id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
+) -> Answer {
+    let (staff, id) = staff_and_report(&state, &visitor, &slug, &id).await?;
     let mut errors = web::FormErrors::new();
     let from = field(&fields, "from");
     if from.is_empty() {
@@ -208,9 +196,9 @@ pub(crate) async fn reassign(
         errors.add("to", "Choose the body and category to pass the report to");
     }
     let Some((to_body, code)) = to.filter(|_| errors.is_empty()) else {
-        return show(&state, &staff, id, errors, &fields, None).await;
+        return Ok(show(&state, &staff, id, errors, &fields, None).await);
     };
-    match state.reports.reassign(staff.council_id, id, from, to_body, code, &staff.name).await {
+    Ok(match state.reports.reassign(staff.council_id, id, from, to_body, code, &staff.name).await {
         Ok(_) => Redirect::to(&format!("/{slug}/staff/reports/{id}?done=reassign")).into_response(),
         Err(ReportError::InvalidField(message)) => {
             errors.add("to", &message);
@@ -228,7 +216,7 @@ pub(crate) async fn reassign(
             Err(e) => error_page(&state, &staff.council, e),
         },
         Err(e) => error_page(&state, &staff.council, e),
-    }
+    })
 }
 
 /// `GET /{council}/staff/reports/{id}/photo`: the report's photo, with its checked content type.
@@ -236,16 +224,9 @@ pub(crate) async fn photo(
     State(state): State<StaffState>,
     Extension(visitor): Extension<web::Visitor>,
     Path((slug, id)): Path<(String, String)>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let id = match report_id(&state, &staff, &id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
-    match state.reports.photo(staff.council_id, id).await {
+) -> Answer {
+    let (staff, id) = staff_and_report(&state, &visitor, &slug, &id).await?;
+    Ok(match state.reports.photo(staff.council_id, id).await {
         Ok(photo) => {
             let mut response = photo.bytes.into_response();
             let headers = response.headers_mut();
@@ -257,5 +238,5 @@ pub(crate) async fn photo(
             response
         }
         Err(e) => error_page(&state, &staff.council, e),
-    }
+    })
 }

@@ -5,13 +5,15 @@ use std::collections::BTreeSet;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::query::{self, LIST_LIMIT, StaffFilter};
-use super::{STATUSES, StaffState, body_name, error_page, render, staff, status_colour, status_label, templates};
+use super::{
+    Answer, STATUSES, StaffState, body_name, error_page, render, staff, status_colour, status_label, templates,
+};
 use crate::reports::{ListFilter, Status};
 
 /// The list's query string; empty values mean any.
@@ -58,20 +60,12 @@ pub(crate) async fn page(
     Extension(visitor): Extension<web::Visitor>,
     Path(slug): Path<String>,
     Query(filters): Query<Filters>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let staff = staff(&state, &visitor, &slug).await?;
+    let error_page = |e| error_page(&state, &staff.council, e);
     let (filter, error) = filters.parse();
-    let bodies = match state.reports.bodies(staff.council_id).await {
-        Ok(b) => b,
-        Err(e) => return error_page(&state, &staff.council, e),
-    };
-    let found = match query::reports(&state.reports, staff.council_id, &filter).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &staff.council, e),
-    };
+    let bodies = state.reports.bodies(staff.council_id).await.map_err(error_page)?;
+    let found = query::reports(&state.reports, staff.council_id, &filter).await.map_err(error_page)?;
     let categories: BTreeSet<String> =
         bodies.iter().flat_map(|b| b.categories.iter().map(|c| c.name.clone())).collect();
     let rows: Vec<Value> = found
@@ -113,7 +107,7 @@ pub(crate) async fn page(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let layout =
         state.web.layout(Some(&staff.council), "Reports").signed_in(staff.visitor.signed_in()).with_errors(errors);
-    render(&state, status, layout, ("reports-staff-list", templates::LIST), context)
+    Ok(render(&state, status, layout, ("reports-staff-list", templates::LIST), context))
 }
 
 /// `GET /{council}/staff/reports.geojson?…`: the listed reports as points, for the map.
@@ -122,16 +116,11 @@ pub(crate) async fn markers(
     Extension(visitor): Extension<web::Visitor>,
     Path(slug): Path<String>,
     Query(filters): Query<Filters>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let staff = staff(&state, &visitor, &slug).await?;
+    let error_page = |e| error_page(&state, &staff.council, e);
     let (filter, _) = filters.parse();
-    let found = match query::reports(&state.reports, staff.council_id, &filter).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, &staff.council, e),
-    };
+    let found = query::reports(&state.reports, staff.council_id, &filter).await.map_err(error_page)?;
     let features: Vec<Value> = found
         .iter()
         .map(|r| {
@@ -140,8 +129,8 @@ pub(crate) async fn markers(
                                   "href": format!("/{slug}/staff/reports/{}", r.id)}})
         })
         .collect();
-    ([(header::CACHE_CONTROL, "no-store")], Json(json!({"type": "FeatureCollection", "features": features})))
-        .into_response()
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(json!({"type": "FeatureCollection", "features": features})))
+        .into_response())
 }
 
 /// `GET /{council}/staff/reports.csv?body=ID`: one body's newest 1000 reports as CSV (the
@@ -151,29 +140,25 @@ pub(crate) async fn csv(
     Extension(visitor): Extension<web::Visitor>,
     Path(slug): Path<String>,
     Query(filters): Query<Filters>,
-) -> Response {
-    let staff = match staff(&state, &visitor, &slug).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let staff = staff(&state, &visitor, &slug).await?;
+    let error_page = |e| error_page(&state, &staff.council, e);
     let Some(body) = nonempty(&filters.body) else {
-        return (StatusCode::BAD_REQUEST, "Choose a body: /staff/reports.csv?body=ID").into_response();
+        return Err((StatusCode::BAD_REQUEST, "Choose a body: /staff/reports.csv?body=ID").into_response());
     };
     match state.reports.body(&body).await {
         Ok((owner, _)) if owner == staff.council_id => {}
-        Ok(_) | Err(crate::ReportError::UnknownBody(_)) => return state.web.not_found(Some(&staff.council)),
-        Err(e) => return error_page(&state, &staff.council, e),
+        Ok(_) | Err(crate::ReportError::UnknownBody(_)) => return Err(state.web.not_found(Some(&staff.council))),
+        Err(e) => return Err(error_page(e)),
     }
     let list = ListFilter { limit: 1000, ..ListFilter::default() };
-    match state.reports.export_csv(staff.council_id, &body, &list).await {
-        Ok(text) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"reports-{body}.csv\"")),
-            ],
-            text,
-        )
-            .into_response(),
-        Err(e) => error_page(&state, &staff.council, e),
-    }
+    let text = state.reports.export_csv(staff.council_id, &body, &list).await.map_err(error_page)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"reports-{body}.csv\"")),
+        ],
+        text,
+    )
+        .into_response())
 }

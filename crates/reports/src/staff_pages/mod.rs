@@ -53,6 +53,10 @@ pub fn router(state: StaffState) -> Router {
         .with_state(state)
 }
 
+/// What a handler answers. `Err` is a page that ends the request early (the sign-in redirect,
+/// 403, 404 or 500), so the shared steps ([`staff`], [`error_page`]) can be `?`-ed.
+pub(crate) type Answer = Result<Response, Response>;
+
 /// The role that may work on reports (admins hold every role).
 const ROLE: &str = "caseworker";
 
