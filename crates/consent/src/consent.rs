@@ -4,7 +4,7 @@
 //! transaction that commits before any data is handed back; no HTTP lives here.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use registers::{Owner, RegisterError, Registers};
 use sqlx::Row;
@@ -17,6 +17,7 @@ use crate::model::{
     AccessLogEntry, Actor, ConsentRequest, ConsentedRead, Grant, GrantId, GrantState, Outcome, RegisterRef, RequestId,
     Scope, Service, StaffRead, StoredScope,
 };
+use crate::writer::LogWriter;
 
 /// The longest a grant may last: long enough for a yearly permit with room to spare.
 pub const MAX_DURATION: time::Duration = time::Duration::days(3 * 366);
@@ -36,6 +37,8 @@ pub struct Consent {
     store: Store,
     registers: Registers,
     clock: Arc<dyn Clock>,
+    /// The group-commit writer of allowed reads' log rows, started on the first read (see `writer.rs`).
+    writer: Arc<Mutex<Option<LogWriter>>>,
 }
 
 /// One access-log row about to be written.
@@ -60,7 +63,7 @@ impl Consent {
 
     /// The brick over a migrated store, reading records through `registers`, on the system clock.
     pub fn new(store: Store, registers: Registers) -> Consent {
-        Consent { store, registers, clock: Arc::new(SystemClock) }
+        Consent { store, registers, clock: Arc::new(SystemClock), writer: Arc::default() }
     }
 
     /// The same brick on another clock (tests move a [`crate::ManualClock`] past an expiry).
@@ -77,6 +80,19 @@ impl Consent {
     /// Now, by this brick's clock.
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// This brick's access-log writer, started on the current runtime if it is not running.
+    fn log_writer(&self) -> LogWriter {
+        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match slot.as_ref() {
+            Some(w) if !w.is_closed() => w.clone(),
+            _ => {
+                let w = LogWriter::spawn(self.store.clone());
+                *slot = Some(w.clone());
+                w
+            }
+        }
     }
 
     /// A service asks a citizen for consent; the citizen answers on the request page
@@ -281,29 +297,25 @@ impl Consent {
             Err(error) => return Err(error),
         };
 
-        let mut tx = self.store.pool().begin().await?;
-        // Writing first takes the row (PostgreSQL) or the database (SQLite) for the rest of the
-        // transaction, so a revocation either commits before this check or waits for the log.
-        let live = sqlx::query(
-            "UPDATE consent_grants SET last_read_at = $1 WHERE id = $2 AND citizen_id = $3 AND council_id = $4 \
-             AND service_slug = $5 AND state = $6 AND expires_at > $1",
-        )
-        .bind(now.unix_timestamp())
-        .bind(grant_id.as_str())
-        .bind(citizen)
-        .bind(reader.council_id.0)
-        .bind(reader.slug.as_str())
-        .bind(GrantState::Granted.code())
-        .execute(&mut *tx)
-        .await?;
-        if live.rows_affected() == 0 {
-            tx.rollback().await?;
+        // The grant is checked again and the read logged in the log writer's group commit, which
+        // answers only once the row is durable (see `writer.rs`).
+        let owned = OwnedLogRow {
+            council_id: row.council_id,
+            citizen: citizen.to_string(),
+            grant_id: grant_id.clone(),
+            service_slug: reader.slug.clone(),
+            actor: row.actor.clone(),
+            register: register.clone(),
+            key: key.to_string(),
+            fields: fields.clone(),
+            purpose: row.purpose.clone(),
+            at: now,
+        };
+        let Some(log_id) = self.log_writer().log(owned).await? else {
             let grant = self.load(grant_id).await?.filter(|g| g.citizen == citizen);
             let refusal = check(grant.as_ref(), reader, register, &fields).err().unwrap_or(ConsentError::Revoked);
             return self.refuse(&row, refusal).await;
-        }
-        let log_id = insert_log(&mut tx, &row, Outcome::Allowed, None).await?;
-        tx.commit().await?;
+        };
         Ok(ConsentedRead {
             register: register.clone(),
             key: key.to_string(),
@@ -407,6 +419,56 @@ impl Consent {
         let now = self.now();
         row.map(|r| grant_from_row(&r, now)).transpose()
     }
+}
+
+/// An allowed read's log row, owned so it can wait in the log writer's queue, with what the
+/// grant is checked against once more as it is written.
+pub(crate) struct OwnedLogRow {
+    council_id: CouncilId,
+    citizen: String,
+    grant_id: GrantId,
+    service_slug: String,
+    actor: Actor,
+    register: RegisterRef,
+    key: String,
+    fields: Vec<String>,
+    purpose: String,
+    at: OffsetDateTime,
+}
+
+/// Inside `tx`: marks the grant read if it is still live for this citizen, council and service,
+/// and only then writes the allowed read's log row; returns its id, or None (nothing written)
+/// when the grant is no longer live. Writing first takes the grant's row (PostgreSQL) or the
+/// database (SQLite) for the rest of the transaction, so a revocation either commits before
+/// this check or waits for the log.
+pub(crate) async fn allow(tx: &mut sqlx::Transaction<'static, sqlx::Any>, row: &OwnedLogRow) -> Result<Option<i64>> {
+    let live = sqlx::query(
+        "UPDATE consent_grants SET last_read_at = $1 WHERE id = $2 AND citizen_id = $3 AND council_id = $4 \
+         AND service_slug = $5 AND state = $6 AND expires_at > $1",
+    )
+    .bind(row.at.unix_timestamp())
+    .bind(row.grant_id.as_str())
+    .bind(row.citizen.as_str())
+    .bind(row.council_id.0)
+    .bind(row.service_slug.as_str())
+    .bind(GrantState::Granted.code())
+    .execute(&mut **tx)
+    .await?;
+    if live.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let log = LogRow {
+        council_id: row.council_id,
+        citizen: &row.citizen,
+        grant_id: Some(&row.grant_id),
+        actor: row.actor.clone(),
+        register: &row.register,
+        key: &row.key,
+        fields: &row.fields,
+        purpose: row.purpose.clone(),
+        at: row.at,
+    };
+    Ok(Some(insert_log(tx, &log, Outcome::Allowed, None).await?))
 }
 
 /// Whether a grant (already known to be the citizen's) lets `reader` read `fields` of `register` now.

@@ -55,6 +55,10 @@ pub enum ConsentError {
     /// The store failed (the access log could not be written, so nothing was returned).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The access log's group commit failed (or its writer stopped): the read's log row was not
+    /// stored, so its data was not returned.
+    #[error("the access log could not be written: {0}")]
+    LogNotWritten(String),
     /// The store failed above single queries.
     #[error("{0}")]
     Store(#[from] store::StoreError),

@@ -3,7 +3,9 @@
 //! and submits it — two register checks read under consent (vehicle, then keeper; each read
 //! logged), the automatic decision, the case and its history, and the approval email enqueued
 //! in the notifications brick. Runs on SQLite and, with `GUILDHALL_TEST_POSTGRES_URL`, PostgreSQL,
-//! each seeded with the demo's registers; prints requests per second and the ratio.
+//! each seeded with the demo's registers; prints requests per second, the ratio, and this
+//! process's CPU time per request (server and clients both run in it; PostgreSQL's own work is
+//! in its processes, not counted).
 //!
 //!   cargo run --release -p guildhall --example services_bench -- [SECONDS] [CLIENTS]
 
@@ -78,8 +80,28 @@ async fn submit(State(b): State<Bench>, Path(worker): Path<usize>) -> Result<Str
     Ok(sent.case.reference)
 }
 
-/// Requests per second `clients` concurrent clients get from `url` (POST or GET) in `seconds`.
-async fn load(url: &str, post_it: bool, clients: usize, seconds: u64) -> f64 {
+/// This process's user and system CPU time so far, in seconds (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // The fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // Clock ticks are 100 a second on every Linux this runs on (USER_HZ).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// What a load run measured.
+struct Rate {
+    per_second: f64,
+    /// This process's CPU milliseconds per request.
+    cpu_ms: f64,
+}
+
+/// Requests per second `clients` concurrent clients get from `url` (POST or GET) in `seconds`,
+/// with the CPU time each took.
+async fn load(url: &str, post_it: bool, clients: usize, seconds: u64) -> Rate {
+    let cpu_before = cpu_seconds();
     let http = reqwest::Client::new();
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -102,10 +124,12 @@ async fn load(url: &str, post_it: bool, clients: usize, seconds: u64) -> f64 {
     for t in tasks {
         t.await.expect("client");
     }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let requests = done.load(Ordering::Relaxed) as f64;
+    let cpu_ms = (cpu_seconds() - cpu_before) * 1000.0 / requests.max(1.0);
+    Rate { per_second: requests / started.elapsed().as_secs_f64(), cpu_ms }
 }
 
-async fn run(t: &store::testing::TestStore, seconds: u64, clients: usize) -> (f64, f64) {
+async fn run(t: &store::testing::TestStore, seconds: u64, clients: usize) -> (Rate, Rate) {
     let store = guildhall::startup::open_store(&t.url).await.expect("migrate");
     guildhall::demo::seed(&store).await.expect("seed");
     let registers = registers::Registers::new(store.clone());
@@ -181,18 +205,23 @@ async fn main() {
     }
     let args: Vec<String> = std::env::args().collect();
     let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    let clients: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(8);
+    let clients: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(64);
     println!(
         "services bench: {clients} clients, {seconds} s per run, {} CPUs",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
     for t in store::testing::all().await {
         let backend = if t.url.starts_with("sqlite") { "sqlite" } else { "postgres" };
-        let (trivial_rate, submit_rate) = run(&t, seconds, clients).await;
+        let (trivial, submit) = run(&t, seconds, clients).await;
         println!(
-            "{backend:<8} trivial={trivial_rate:.0}/s submissions={submit_rate:.1}/s ratio={:.4} (1/{:.0})",
-            submit_rate / trivial_rate,
-            trivial_rate / submit_rate
+            "{backend:<8} trivial={:.0}/s submissions={:.1}/s ratio={:.4} (1/{:.0}) cpu/request: trivial={:.3} ms \
+             submission={:.2} ms",
+            trivial.per_second,
+            submit.per_second,
+            submit.per_second / trivial.per_second,
+            trivial.per_second / submit.per_second,
+            trivial.cpu_ms,
+            submit.cpu_ms
         );
         t.cleanup().await;
     }

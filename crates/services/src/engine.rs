@@ -22,6 +22,7 @@ use crate::ports::{
     Address, AddressBook, FeeCollector, Notifier, OutputSink, PaymentRequest, PaymentStart, PaymentState, PortError,
     RecordRequest, RecordSource,
 };
+use crate::writer::{Tx, Write, WriteError, WriteFuture, Writer};
 
 /// The other bricks the engine works through.
 #[derive(Clone)]
@@ -45,6 +46,8 @@ pub struct Engine {
     pub(crate) ports: Ports,
     cache: Arc<Mutex<HashMap<i64, StoredDefinition>>>,
     today: Option<Date>,
+    /// The group-commit writer, started on the first write (see `writer.rs`).
+    writer: Arc<Mutex<Option<Writer>>>,
 }
 
 /// One published version of a council's service.
@@ -127,13 +130,30 @@ impl Engine {
 
     /// The engine over a migrated store and the bricks it works through.
     pub fn new(store: Store, ports: Ports) -> Engine {
-        Engine { store, ports, cache: Arc::default(), today: None }
+        Engine { store, ports, cache: Arc::default(), today: None, writer: Arc::default() }
     }
 
     /// Fixes "today" for date rules (tests); otherwise it is the UTC date.
     pub fn with_today(mut self, today: Date) -> Engine {
         self.today = Some(today);
         self
+    }
+
+    /// Runs `write` through this engine's group-commit writer (starting it on the current runtime
+    /// if it is not running) and returns once the batch it was in has committed.
+    pub(crate) async fn write<W: Write>(&self, write: W) -> std::result::Result<W::Output, WriteError> {
+        let writer = {
+            let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match slot.as_ref() {
+                Some(w) if !w.is_closed() => w.clone(),
+                _ => {
+                    let w = Writer::spawn(self.store.clone());
+                    *slot = Some(w.clone());
+                    w
+                }
+            }
+        };
+        writer.write(write).await
     }
 
     /// Today, as date rules see it.
@@ -217,18 +237,14 @@ impl Engine {
     pub async fn start(&self, council: CouncilId, slug: &str, citizen: &str) -> Result<Application> {
         let definition = self.current(council, slug).await?;
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let now = now_timestamp();
-        sqlx::query(
-            "INSERT INTO service_applications (id, council_id, definition_id, service_slug, citizen, state, answers, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', '{}', $6, $6)",
-        )
-        .bind(&id)
-        .bind(council.0)
-        .bind(definition.id)
-        .bind(slug)
-        .bind(citizen)
-        .bind(&now)
-        .execute(self.store.pool())
+        self.write(StartWrite {
+            id: id.clone(),
+            council,
+            definition_id: definition.id,
+            slug: slug.to_string(),
+            citizen: citizen.to_string(),
+            now: now_timestamp(),
+        })
         .await?;
         Ok(Application {
             id,
@@ -313,18 +329,16 @@ impl Engine {
         let effective = flow::effective(&definition, &app.answers, today);
         let value = answers::read_answer(question, input, &offered, &effective, today).map_err(ServiceError::Answer)?;
         app.answers.insert(page.to_string(), value);
-        let done = sqlx::query(
-            "UPDATE service_applications SET answers = $1, updated_at = $2 \
-             WHERE id = $3 AND council_id = $4 AND citizen = $5 AND state = 'draft'",
-        )
-        .bind(Value::Object(app.answers.clone()).to_string())
-        .bind(now_timestamp())
-        .bind(id)
-        .bind(council.0)
-        .bind(citizen)
-        .execute(self.store.pool())
-        .await?;
-        if done.rows_affected() == 0 {
+        let updated = self
+            .write(AnswerWrite {
+                answers: Value::Object(app.answers.clone()).to_string(),
+                now: now_timestamp(),
+                id: id.to_string(),
+                council,
+                citizen: citizen.to_string(),
+            })
+            .await?;
+        if updated == 0 {
             return Err(ServiceError::AlreadySubmitted);
         }
         Ok(flow::next(&definition, &app.answers, today))
@@ -466,17 +480,17 @@ impl Engine {
                 Ok(None) => {
                     return Ok(Submission { case: self.case_of_application(council, id).await?, replayed: true });
                 }
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(WriteError::Statement(sqlx::Error::Database(e))) if e.is_unique_violation() => {
                     // Either the reference collided (try another) or a concurrent submit won.
                     if let Ok(case) = self.case_of_application(council, id).await {
                         return Ok(Submission { case, replayed: true });
                     }
-                    last = Some(sqlx::Error::Database(e));
+                    last = Some(ServiceError::Database(sqlx::Error::Database(e)));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(last.map(ServiceError::from).unwrap_or(ServiceError::Corrupt("no reference could be made".into())))
+        Err(last.unwrap_or(ServiceError::Corrupt("no reference could be made".into())))
     }
 
     async fn run_checks(
@@ -542,9 +556,9 @@ impl Engine {
         Ok((evidence, checks, reasons))
     }
 
-    /// Writes the case, its first events and its outbox rows in one transaction and returns the
-    /// case as written (no read back) with the outbox rows to deliver; None when the
-    /// application had already been submitted (nothing written).
+    /// Writes the case, its first events and its outbox rows in one transaction (the group
+    /// commit's) and returns the case as written (no read back) with the outbox rows to
+    /// deliver; None when the application had already been submitted (nothing written).
     #[allow(clippy::too_many_arguments)]
     async fn record_case(
         &self,
@@ -556,84 +570,28 @@ impl Engine {
         evidence: &[CheckEvidence],
         checks: &Map<String, Value>,
         fee: Option<i64>,
-    ) -> std::result::Result<Option<(CaseSummary, Vec<outbox::Claimed>)>, sqlx::Error> {
+    ) -> std::result::Result<Option<(CaseSummary, Vec<outbox::Claimed>)>, WriteError> {
         let now = now_timestamp();
-        let council = app.council;
-        let mut tx = self.store.pool().begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE service_applications SET state = 'submitted', updated_at = $1 \
-             WHERE id = $2 AND council_id = $3 AND state = 'draft'",
-        )
-        .bind(&now)
-        .bind(&app.id)
-        .bind(council.0)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        let evidence_json = serde_json::to_string(evidence).unwrap_or_else(|_| "[]".into());
-        let row = sqlx::query(
-            "INSERT INTO service_cases (council_id, application_id, definition_id, service_slug, reference, citizen, \
-             state, reasons, answers, evidence, fee_pence, payment_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
-        )
-        .bind(council.0)
-        .bind(&app.id)
-        .bind(app.definition.id)
-        .bind(&app.definition.slug)
-        .bind(reference)
-        .bind(&app.citizen)
-        .bind(state.as_str())
-        .bind(json!(reasons).to_string())
-        .bind(Value::Object(answers.clone()).to_string())
-        .bind(&evidence_json)
-        .bind(fee)
-        .bind(&app.payment_id)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let case_id: i64 = row.try_get(0)?;
-        let actor = format!("citizen:{}", app.citizen);
-        let version = app.definition.version;
-        crate::cases::event(
-            &mut tx,
-            council,
-            case_id,
-            &actor,
-            "submitted",
-            json!({"answers": answers, "definition_version": version, "fee_pence": fee, "payment_id": app.payment_id}),
-        )
-        .await?;
-        for e in evidence {
-            crate::cases::event(&mut tx, council, case_id, "engine", "register-check", json!(e)).await?;
-        }
-        let decided = match state {
-            CaseState::Approved => json!({"state": "approved", "by": "automatic: every check and rule holds"}),
-            _ => json!({"state": "queued", "reasons": reasons}),
-        };
-        crate::cases::event(&mut tx, council, case_id, "engine", "decision", decided).await?;
-        let ctx = outbox::CaseContext {
-            council,
-            case_id,
-            reference: reference.to_string(),
+        let write = CaseWrite {
+            application: app.id.clone(),
+            council: app.council,
+            definition: app.definition.clone(),
             citizen: app.citizen.clone(),
-            definition: &app.definition.definition,
-            answers,
-            checks,
-            reasons,
-            decision_reason: None,
+            payment_id: app.payment_id.clone(),
+            reference: reference.to_string(),
+            state,
+            reasons: reasons.to_vec(),
+            answers: answers.clone(),
+            evidence: evidence.to_vec(),
+            checks: checks.clone(),
             fee,
+            now: now.clone(),
             today: self.today(),
         };
-        let mut claimed = outbox::enqueue(&mut tx, &ctx, Moment::Submitted).await?;
-        let moment = if state == CaseState::Approved { Moment::Approved } else { Moment::Queued };
-        claimed.extend(outbox::enqueue(&mut tx, &ctx, moment).await?);
-        tx.commit().await?;
+        let Some((case_id, claimed)) = self.write(write).await? else { return Ok(None) };
         let case = CaseSummary {
             id: case_id,
-            council,
+            council: app.council,
             reference: reference.to_string(),
             service: app.definition.slug.clone(),
             citizen: app.citizen.clone(),
@@ -648,6 +606,161 @@ impl Engine {
 
     pub(crate) async fn definition_for_case(&self, council: CouncilId, definition_id: i64) -> Result<StoredDefinition> {
         self.definition_by_id(council, definition_id).await
+    }
+}
+
+/// A new application's row (see [`Engine::start`]).
+struct StartWrite {
+    id: String,
+    council: CouncilId,
+    definition_id: i64,
+    slug: String,
+    citizen: String,
+    now: String,
+}
+
+impl Write for StartWrite {
+    type Output = ();
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, ()> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO service_applications (id, council_id, definition_id, service_slug, citizen, state, \
+                 answers, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', '{}', $6, $6)",
+            )
+            .bind(&self.id)
+            .bind(self.council.0)
+            .bind(self.definition_id)
+            .bind(&self.slug)
+            .bind(&self.citizen)
+            .bind(&self.now)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        })
+    }
+}
+
+/// A draft's answers replaced (see [`Engine::answer`]); returns the rows changed, 0 once submitted.
+struct AnswerWrite {
+    answers: String,
+    now: String,
+    id: String,
+    council: CouncilId,
+    citizen: String,
+}
+
+impl Write for AnswerWrite {
+    type Output = u64;
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, u64> {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE service_applications SET answers = $1, updated_at = $2 \
+                 WHERE id = $3 AND council_id = $4 AND citizen = $5 AND state = 'draft'",
+            )
+            .bind(&self.answers)
+            .bind(&self.now)
+            .bind(&self.id)
+            .bind(self.council.0)
+            .bind(&self.citizen)
+            .execute(&mut **tx)
+            .await?;
+            Ok(done.rows_affected())
+        })
+    }
+}
+
+/// A submission's case: the application claimed (only a draft is), the case, its first events
+/// and its outbox rows. Returns the case id and the claimed outbox rows, or None (nothing
+/// written) when the application was no longer a draft.
+struct CaseWrite {
+    application: String,
+    council: CouncilId,
+    definition: StoredDefinition,
+    citizen: String,
+    payment_id: Option<String>,
+    reference: String,
+    state: CaseState,
+    reasons: Vec<String>,
+    answers: Map<String, Value>,
+    evidence: Vec<CheckEvidence>,
+    checks: Map<String, Value>,
+    fee: Option<i64>,
+    now: String,
+    today: Date,
+}
+
+impl Write for CaseWrite {
+    type Output = Option<(i64, Vec<outbox::Claimed>)>;
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, Self::Output> {
+        Box::pin(async move {
+            let council = self.council;
+            let claimed = sqlx::query(
+                "UPDATE service_applications SET state = 'submitted', updated_at = $1 \
+                 WHERE id = $2 AND council_id = $3 AND state = 'draft'",
+            )
+            .bind(&self.now)
+            .bind(&self.application)
+            .bind(council.0)
+            .execute(&mut **tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                return Ok(None);
+            }
+            let evidence_json = serde_json::to_string(&self.evidence).unwrap_or_else(|_| "[]".into());
+            let row = sqlx::query(
+                "INSERT INTO service_cases (council_id, application_id, definition_id, service_slug, reference, \
+                 citizen, state, reasons, answers, evidence, fee_pence, payment_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+            )
+            .bind(council.0)
+            .bind(&self.application)
+            .bind(self.definition.id)
+            .bind(&self.definition.slug)
+            .bind(&self.reference)
+            .bind(&self.citizen)
+            .bind(self.state.as_str())
+            .bind(json!(self.reasons).to_string())
+            .bind(Value::Object(self.answers.clone()).to_string())
+            .bind(&evidence_json)
+            .bind(self.fee)
+            .bind(&self.payment_id)
+            .bind(&self.now)
+            .fetch_one(&mut **tx)
+            .await?;
+            let case_id: i64 = row.try_get(0)?;
+            let actor = format!("citizen:{}", self.citizen);
+            let submitted = json!({"answers": self.answers, "definition_version": self.definition.version,
+                                   "fee_pence": self.fee, "payment_id": self.payment_id});
+            crate::cases::event(tx, council, case_id, &actor, "submitted", submitted).await?;
+            for e in &self.evidence {
+                crate::cases::event(tx, council, case_id, "engine", "register-check", json!(e)).await?;
+            }
+            let decided = match self.state {
+                CaseState::Approved => json!({"state": "approved", "by": "automatic: every check and rule holds"}),
+                _ => json!({"state": "queued", "reasons": self.reasons}),
+            };
+            crate::cases::event(tx, council, case_id, "engine", "decision", decided).await?;
+            let ctx = outbox::CaseContext {
+                council,
+                case_id,
+                reference: self.reference.clone(),
+                citizen: self.citizen.clone(),
+                definition: &self.definition.definition,
+                answers: &self.answers,
+                checks: &self.checks,
+                reasons: &self.reasons,
+                decision_reason: None,
+                fee: self.fee,
+                today: self.today,
+            };
+            let mut claimed = outbox::enqueue(tx, &ctx, Moment::Submitted).await?;
+            let moment = if self.state == CaseState::Approved { Moment::Approved } else { Moment::Queued };
+            claimed.extend(outbox::enqueue(tx, &ctx, moment).await?);
+            Ok(Some((case_id, claimed)))
+        })
     }
 }
 

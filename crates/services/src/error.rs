@@ -52,6 +52,10 @@ pub enum ServiceError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The group commit this write was part of failed (or the engine's writer stopped): nothing
+    /// of it was stored, and the caller may try again.
+    #[error("the write was not stored: {0}")]
+    BatchFailed(String),
     /// The store failed (migrations).
     #[error("{0}")]
     Store(#[from] store::StoreError),

@@ -16,6 +16,7 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::eval::{Scope, eval};
 use crate::ports::{NotificationRequest, OutputReceipt, RegisterOutput, WebhookOutput};
+use crate::writer::{Tx, Write, WriteFuture};
 
 /// Everything outputs and notifications are computed from.
 pub(crate) struct CaseContext<'a> {
@@ -289,16 +290,8 @@ impl Engine {
         };
         match outcome {
             Ok(result) => {
-                let mut tx = self.store.pool().begin().await?;
-                sqlx::query("UPDATE service_outbox SET done_at = $1, result = $2 WHERE id = $3")
-                    .bind(now_timestamp())
-                    .bind(result.to_string())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
                 let event_kind = if kind == "notify" { "notification" } else { "output" };
-                crate::cases::event(&mut tx, council, case_id, "engine", event_kind, result).await?;
-                tx.commit().await?;
+                self.write(Delivered { id, council, case_id, event_kind, result }).await?;
                 Ok(())
             }
             Err(e) => {
@@ -311,6 +304,31 @@ impl Engine {
                 Err(e.into())
             }
         }
+    }
+}
+
+/// An outbox row marked delivered, with its case's event, in the engine's group commit.
+struct Delivered {
+    id: i64,
+    council: CouncilId,
+    case_id: i64,
+    event_kind: &'static str,
+    result: Value,
+}
+
+impl Write for Delivered {
+    type Output = ();
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, ()> {
+        Box::pin(async move {
+            sqlx::query("UPDATE service_outbox SET done_at = $1, result = $2 WHERE id = $3")
+                .bind(now_timestamp())
+                .bind(self.result.to_string())
+                .bind(self.id)
+                .execute(&mut **tx)
+                .await?;
+            crate::cases::event(tx, self.council, self.case_id, "engine", self.event_kind, self.result.clone()).await
+        })
     }
 }
 
