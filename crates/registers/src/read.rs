@@ -73,11 +73,13 @@ impl Registers {
             .ok_or(RegisterError::UnknownEntry { number, size: register.user_size })
     }
 
-    /// Every user entry for a key, oldest first: the record's history.
+    /// Every user entry for a key, oldest first: the record's history. (The entry numbers come
+    /// from `entries_by_key`; see [`Self::record`] for why the query is not a plain `key = $2`.)
     pub async fn record_entries(&self, register: &RegisterInfo, key: &str) -> Result<Vec<Entry>> {
         let rows = sqlx::query(
             "SELECT entry_number, key, timestamp, item_hashes FROM entries \
-             WHERE register_id = $1 AND log = 0 AND key = $2 ORDER BY entry_number",
+             WHERE register_id = $1 AND log = 0 AND entry_number IN (SELECT entry_number FROM entries \
+             WHERE register_id = $1 AND key = $2 AND log = 0) ORDER BY entry_number",
         )
         .bind(register.id)
         .bind(key)
@@ -92,9 +94,14 @@ impl Registers {
 
     /// The record for a key.
     pub async fn record(&self, register: &RegisterInfo, key: &str) -> Result<Record> {
+        // The key's newest entry number comes from `entries_by_key` alone, then one primary-key
+        // look-up. Asked as one `WHERE key = $2 ORDER BY entry_number DESC LIMIT 1` instead,
+        // SQLite's planner walks the primary key (register, log, entry number) backwards through
+        // the whole register until it meets the key: milliseconds per read on a large register.
         let rows = sqlx::query(
             "SELECT entry_number, key, timestamp, item_hashes FROM entries \
-             WHERE register_id = $1 AND log = 0 AND key = $2 ORDER BY entry_number DESC LIMIT 1",
+             WHERE register_id = $1 AND log = 0 AND entry_number = (SELECT MAX(entry_number) FROM entries \
+             WHERE register_id = $1 AND key = $2 AND log = 0)",
         )
         .bind(register.id)
         .bind(key)
