@@ -4,10 +4,11 @@
 //! transaction that commits before any data is handed back; no HTTP lives here.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use registers::{Owner, RegisterError, Registers};
 use sqlx::Row;
+use store::group_commit::{LazyWriter, Tx, Write, WriteError, WriteFuture};
 use store::{CouncilId, Store};
 use time::OffsetDateTime;
 
@@ -17,7 +18,6 @@ use crate::model::{
     AccessLogEntry, Actor, ConsentRequest, ConsentedRead, Grant, GrantId, GrantState, Outcome, RegisterRef, RequestId,
     Scope, Service, StaffRead, StoredScope,
 };
-use crate::writer::LogWriter;
 
 /// The longest a grant may last: long enough for a yearly permit with room to spare.
 pub const MAX_DURATION: time::Duration = time::Duration::days(3 * 366);
@@ -37,8 +37,9 @@ pub struct Consent {
     store: Store,
     registers: Registers,
     clock: Arc<dyn Clock>,
-    /// The group-commit writer of allowed reads' log rows, started on the first read (see `writer.rs`).
-    writer: Arc<Mutex<Option<LogWriter>>>,
+    /// The group-commit writer of allowed reads' log rows, started on the first read (see
+    /// [`OwnedLogRow`]'s [`Write`] and `store::group_commit`).
+    writer: LazyWriter,
 }
 
 /// One access-log row about to be written.
@@ -63,7 +64,7 @@ impl Consent {
 
     /// The brick over a migrated store, reading records through `registers`, on the system clock.
     pub fn new(store: Store, registers: Registers) -> Consent {
-        Consent { store, registers, clock: Arc::new(SystemClock), writer: Arc::default() }
+        Consent { store, registers, clock: Arc::new(SystemClock), writer: LazyWriter::new("access log") }
     }
 
     /// The same brick on another clock (tests move a [`crate::ManualClock`] past an expiry).
@@ -82,17 +83,13 @@ impl Consent {
         self.clock.now()
     }
 
-    /// This brick's access-log writer, started on the current runtime if it is not running.
-    fn log_writer(&self) -> LogWriter {
-        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match slot.as_ref() {
-            Some(w) if !w.is_closed() => w.clone(),
-            _ => {
-                let w = LogWriter::spawn(self.store.clone());
-                *slot = Some(w.clone());
-                w
-            }
-        }
+    /// Logs an allowed read in the access log's group commit if its grant is still live, and
+    /// returns the log row's id (None when the grant is no longer live) once that is committed.
+    async fn log_allowed(&self, row: OwnedLogRow) -> Result<Option<i64>> {
+        self.writer.get(&self.store).write(row).await.map_err(|e| match e {
+            WriteError::Statement(e) => e,
+            WriteError::Batch(message) => ConsentError::LogNotWritten(message),
+        })
     }
 
     /// A service asks a citizen for consent; the citizen answers on the request page
@@ -298,7 +295,7 @@ impl Consent {
         };
 
         // The grant is checked again and the read logged in the log writer's group commit, which
-        // answers only once the row is durable (see `writer.rs`).
+        // answers only once the row is durable (see `store::group_commit`).
         let owned = OwnedLogRow {
             council_id: row.council_id,
             citizen: citizen.to_string(),
@@ -311,7 +308,7 @@ impl Consent {
             purpose: row.purpose.clone(),
             at: now,
         };
-        let Some(log_id) = self.log_writer().log(owned).await? else {
+        let Some(log_id) = self.log_allowed(owned).await? else {
             let grant = self.load(grant_id).await?.filter(|g| g.citizen == citizen);
             let refusal = check(grant.as_ref(), reader, register, &fields).err().unwrap_or(ConsentError::Revoked);
             return self.refuse(&row, refusal).await;
@@ -423,7 +420,7 @@ impl Consent {
 
 /// An allowed read's log row, owned so it can wait in the log writer's queue, with what the
 /// grant is checked against once more as it is written.
-pub(crate) struct OwnedLogRow {
+struct OwnedLogRow {
     council_id: CouncilId,
     citizen: String,
     grant_id: GrantId,
@@ -436,12 +433,23 @@ pub(crate) struct OwnedLogRow {
     at: OffsetDateTime,
 }
 
+/// An allowed read's statements in the access log's group commit: run in arrival order with
+/// the other reads of its batch, exactly the statements of [`allow`], answered after the commit.
+impl Write for OwnedLogRow {
+    type Output = Option<i64>;
+    type Error = ConsentError;
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, Option<i64>, ConsentError> {
+        Box::pin(allow(tx, self))
+    }
+}
+
 /// Inside `tx`: marks the grant read if it is still live for this citizen, council and service,
 /// and only then writes the allowed read's log row; returns its id, or None (nothing written)
 /// when the grant is no longer live. Writing first takes the grant's row (PostgreSQL) or the
 /// database (SQLite) for the rest of the transaction, so a revocation either commits before
 /// this check or waits for the log.
-pub(crate) async fn allow(tx: &mut sqlx::Transaction<'static, sqlx::Any>, row: &OwnedLogRow) -> Result<Option<i64>> {
+async fn allow(tx: &mut Tx, row: &OwnedLogRow) -> Result<Option<i64>> {
     let live = sqlx::query(
         "UPDATE consent_grants SET last_read_at = $1 WHERE id = $2 AND citizen_id = $3 AND council_id = $4 \
          AND service_slug = $5 AND state = $6 AND expires_at > $1",

@@ -17,7 +17,6 @@ mod consent;
 mod error;
 mod http;
 mod model;
-mod writer;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consent::{Consent, MAX_DURATION, MAX_PURPOSE};

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use rand::Rng;
 use serde_json::{Map, Value, json};
 use sqlx::Row;
+use store::group_commit::{LazyWriter, Tx, Write, WriteError, WriteFuture};
 use store::{CouncilId, Store, now_timestamp};
 use time::Date;
 
@@ -22,7 +23,6 @@ use crate::ports::{
     Address, AddressBook, FeeCollector, Notifier, OutputSink, PaymentRequest, PaymentStart, PaymentState, PortError,
     RecordRequest, RecordSource,
 };
-use crate::writer::{Tx, Write, WriteError, WriteFuture, Writer};
 
 /// The other bricks the engine works through.
 #[derive(Clone)]
@@ -46,8 +46,8 @@ pub struct Engine {
     pub(crate) ports: Ports,
     cache: Arc<Mutex<HashMap<i64, StoredDefinition>>>,
     today: Option<Date>,
-    /// The group-commit writer, started on the first write (see `writer.rs`).
-    writer: Arc<Mutex<Option<Writer>>>,
+    /// The group-commit writer, started on the first write (see `store::group_commit`).
+    writer: LazyWriter,
 }
 
 /// One published version of a council's service.
@@ -130,7 +130,7 @@ impl Engine {
 
     /// The engine over a migrated store and the bricks it works through.
     pub fn new(store: Store, ports: Ports) -> Engine {
-        Engine { store, ports, cache: Arc::default(), today: None, writer: Arc::default() }
+        Engine { store, ports, cache: Arc::default(), today: None, writer: LazyWriter::new("engine") }
     }
 
     /// Fixes "today" for date rules (tests); otherwise it is the UTC date.
@@ -141,19 +141,11 @@ impl Engine {
 
     /// Runs `write` through this engine's group-commit writer (starting it on the current runtime
     /// if it is not running) and returns once the batch it was in has committed.
-    pub(crate) async fn write<W: Write>(&self, write: W) -> std::result::Result<W::Output, WriteError> {
-        let writer = {
-            let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            match slot.as_ref() {
-                Some(w) if !w.is_closed() => w.clone(),
-                _ => {
-                    let w = Writer::spawn(self.store.clone());
-                    *slot = Some(w.clone());
-                    w
-                }
-            }
-        };
-        writer.write(write).await
+    pub(crate) async fn write<W: Write<Error = sqlx::Error>>(
+        &self,
+        write: W,
+    ) -> std::result::Result<W::Output, WriteError> {
+        self.writer.get(&self.store).write(write).await
     }
 
     /// Today, as date rules see it.
@@ -621,6 +613,7 @@ struct StartWrite {
 
 impl Write for StartWrite {
     type Output = ();
+    type Error = sqlx::Error;
 
     fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, ()> {
         Box::pin(async move {
@@ -652,6 +645,7 @@ struct AnswerWrite {
 
 impl Write for AnswerWrite {
     type Output = u64;
+    type Error = sqlx::Error;
 
     fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, u64> {
         Box::pin(async move {
@@ -693,6 +687,7 @@ struct CaseWrite {
 
 impl Write for CaseWrite {
     type Output = Option<(i64, Vec<outbox::Claimed>)>;
+    type Error = sqlx::Error;
 
     fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, Self::Output> {
         Box::pin(async move {

@@ -61,5 +61,16 @@ pub enum ServiceError {
     Store(#[from] store::StoreError),
 }
 
+impl From<store::group_commit::WriteError> for ServiceError {
+    /// A write's own failed statement is a database error; a failed batch (or a stopped writer)
+    /// is [`ServiceError::BatchFailed`], which the caller may retry.
+    fn from(e: store::group_commit::WriteError) -> Self {
+        match e {
+            store::group_commit::WriteError::Statement(e) => ServiceError::Database(e),
+            store::group_commit::WriteError::Batch(m) => ServiceError::BatchFailed(m),
+        }
+    }
+}
+
 /// The engine's result.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

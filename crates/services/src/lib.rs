@@ -25,7 +25,6 @@ pub mod pages;
 mod parse;
 pub mod ports;
 pub mod testing;
-mod writer;
 
 pub use cases::{ApplicationSummary, CaseDetail, CaseEvent, CaseState, CaseSummary, QueueFilter};
 pub use definition::*;

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value, json};
 use sqlx::Row;
+use store::group_commit::{Tx, Write, WriteFuture};
 use store::{CouncilId, now_timestamp};
 use time::Date;
 
@@ -16,7 +17,6 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::eval::{Scope, eval};
 use crate::ports::{NotificationRequest, OutputReceipt, RegisterOutput, WebhookOutput};
-use crate::writer::{Tx, Write, WriteFuture};
 
 /// Everything outputs and notifications are computed from.
 pub(crate) struct CaseContext<'a> {
@@ -318,6 +318,7 @@ struct Delivered {
 
 impl Write for Delivered {
     type Output = ();
+    type Error = sqlx::Error;
 
     fn run<'a>(&'a self, tx: &'a mut Tx) -> WriteFuture<'a, ()> {
         Box::pin(async move {

@@ -4,10 +4,12 @@
 //! Bricks write their SQL once, in the dialect both backends accept (`$1` placeholders,
 //! `RETURNING`, `ON CONFLICT`), and run it on the [`Store`]'s `sqlx::AnyPool`. Where the
 //! dialects truly differ a brick asks [`Store::backend`]. Each brick owns its tables and
-//! ships a migrations folder per backend; [`Store::migrate`] runs them.
+//! ships a migrations folder per backend; [`Store::migrate`] runs them. Bricks whose writes
+//! are many and small share commits through [`group_commit`].
 #![warn(missing_docs)]
 
 mod councils;
+pub mod group_commit;
 mod pool;
 pub mod testing;
 
