@@ -25,6 +25,21 @@ pub struct Record {
     pub items: Vec<Item>,
 }
 
+/// The newest user entry for a key (`$1` the register, `$2` the key). Its entry number comes
+/// from `entries_by_key` alone, then one primary-key look-up. Asked as one `WHERE key = $2
+/// ORDER BY entry_number DESC LIMIT 1` instead, SQLite's planner walks the primary key
+/// (register, log, entry number) backwards through the whole register until it meets the key:
+/// milliseconds per read on a large register. The plan is pinned by a test below.
+pub(crate) const RECORD_SQL: &str = "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+     WHERE register_id = $1 AND log = 0 AND entry_number = (SELECT MAX(entry_number) FROM entries \
+     WHERE register_id = $1 AND key = $2 AND log = 0)";
+
+/// Every user entry for a key, oldest first (`$1` the register, `$2` the key): the entry numbers
+/// from `entries_by_key`, then primary-key look-ups, for the same reason as [`RECORD_SQL`].
+pub(crate) const RECORD_ENTRIES_SQL: &str = "SELECT entry_number, key, timestamp, item_hashes FROM entries \
+     WHERE register_id = $1 AND log = 0 AND entry_number IN (SELECT entry_number FROM entries \
+     WHERE register_id = $1 AND key = $2 AND log = 0) ORDER BY entry_number";
+
 fn entry_from_row(log: Log, row: &sqlx::any::AnyRow) -> Result<Entry> {
     Ok(Entry {
         log,
@@ -74,17 +89,9 @@ impl Registers {
     }
 
     /// Every user entry for a key, oldest first: the record's history. (The entry numbers come
-    /// from `entries_by_key`; see [`Self::record`] for why the query is not a plain `key = $2`.)
+    /// from `entries_by_key`; see `RECORD_SQL` for why the query is not a plain `key = $2`.)
     pub async fn record_entries(&self, register: &RegisterInfo, key: &str) -> Result<Vec<Entry>> {
-        let rows = sqlx::query(
-            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
-             WHERE register_id = $1 AND log = 0 AND entry_number IN (SELECT entry_number FROM entries \
-             WHERE register_id = $1 AND key = $2 AND log = 0) ORDER BY entry_number",
-        )
-        .bind(register.id)
-        .bind(key)
-        .fetch_all(self.store.pool())
-        .await?;
+        let rows = sqlx::query(RECORD_ENTRIES_SQL).bind(register.id).bind(key).fetch_all(self.store.pool()).await?;
         let entries = rows.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
         if entries.is_empty() {
             return Err(RegisterError::UnknownRecord(key.to_string()));
@@ -94,19 +101,8 @@ impl Registers {
 
     /// The record for a key.
     pub async fn record(&self, register: &RegisterInfo, key: &str) -> Result<Record> {
-        // The key's newest entry number comes from `entries_by_key` alone, then one primary-key
-        // look-up. Asked as one `WHERE key = $2 ORDER BY entry_number DESC LIMIT 1` instead,
-        // SQLite's planner walks the primary key (register, log, entry number) backwards through
-        // the whole register until it meets the key: milliseconds per read on a large register.
-        let rows = sqlx::query(
-            "SELECT entry_number, key, timestamp, item_hashes FROM entries \
-             WHERE register_id = $1 AND log = 0 AND entry_number = (SELECT MAX(entry_number) FROM entries \
-             WHERE register_id = $1 AND key = $2 AND log = 0)",
-        )
-        .bind(register.id)
-        .bind(key)
-        .fetch_all(self.store.pool())
-        .await?;
+        // Through `entries_by_key`, not `key = $2 ORDER BY entry_number DESC` (see `RECORD_SQL`).
+        let rows = sqlx::query(RECORD_SQL).bind(register.id).bind(key).fetch_all(self.store.pool()).await?;
         let entry = rows.first().map(|r| entry_from_row(Log::User, r)).transpose()?;
         let entry = entry.ok_or_else(|| RegisterError::UnknownRecord(key.to_string()))?;
         Ok(self.with_items(register, vec![entry]).await?.remove(0))
@@ -249,5 +245,42 @@ impl Registers {
             .iter()
             .map(|r| merkle::range_hash(*r, &nodes).map_err(|e| RegisterError::Corrupt(format!("{e:?}"))))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::{RECORD_ENTRIES_SQL, RECORD_SQL};
+    use crate::register::Registers;
+
+    /// SQLite's plan for `sql`, one step per line (the `detail` column of EXPLAIN QUERY PLAN).
+    async fn sqlite_plan(store: &store::Store, sql: &str) -> Vec<String> {
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .bind(1_i64)
+            .bind("some-key")
+            .fetch_all(store.pool())
+            .await
+            .expect("explain the query");
+        rows.iter().map(|r| r.try_get::<String, _>("detail").expect("plan detail")).collect()
+    }
+
+    #[tokio::test]
+    async fn a_records_reads_find_entry_numbers_through_entries_by_key_and_never_walk_the_register() {
+        let test = store::testing::sqlite().await;
+        Registers::migrate(&test.store).await.expect("registers migrations");
+        for sql in [RECORD_SQL, RECORD_ENTRIES_SQL] {
+            let plan = sqlite_plan(&test.store, sql).await;
+            let shown = plan.join(" / ");
+            assert!(plan.iter().any(|step| step.contains("entries_by_key")), "{shown}\n{sql}");
+            assert!(!plan.iter().any(|step| step.starts_with("SCAN")), "{shown}\n{sql}");
+            // A primary-key search bound only by (register, log) is the walk through the whole
+            // register that the plan must not fall back to: every one must pin the entry number.
+            for step in plan.iter().filter(|step| step.contains("USING PRIMARY KEY")) {
+                assert!(step.contains("entry_number=?"), "{step} in {shown}\n{sql}");
+            }
+        }
+        test.cleanup().await;
     }
 }
