@@ -47,14 +47,14 @@ const NOTIFY_SERVICE: &str = "Report a problem";
 const NOTIFY_TEMPLATE: &str = "Problem report";
 
 /// A mailer connected to the "Report a problem" Notify service of every council that has bodies,
-/// provisioning the service the first time. Only a key's hash is stored, so each start issues the
-/// worker a fresh live key on an existing service.
+/// provisioning the service the first time; every start sends as the service's one "reports
+/// worker" live key (see [`reports::NotifyMailer::connect`]).
 pub async fn mailer(
     reports: &Reports,
     notify: &notifications::Notify,
     councils: &store::Councils,
 ) -> anyhow::Result<Arc<NotifyMailer>> {
-    use notifications::{KeyType, TemplateType};
+    use notifications::TemplateType;
     let mailer = Arc::new(NotifyMailer::new(notify.clone()));
     for council in councils.list().await? {
         if reports.bodies(council.id).await?.is_empty() {
@@ -72,8 +72,7 @@ pub async fn mailer(
         };
         match existing {
             Some((service_id, template_id)) => {
-                let key = notify.create_key(service_id.parse()?, KeyType::Live, "reports worker").await?;
-                mailer.connect(council.id, &key, template_id.parse()?).await?;
+                mailer.connect(council.id, service_id.parse()?, template_id.parse()?).await?;
             }
             None => {
                 mailer.provision(council.id).await?;

@@ -164,20 +164,16 @@ impl NotifyNotifier {
         NotifyNotifier { notify, identity, councils: Mutex::new(HashMap::new()) }
     }
 
-    /// The council's "Council services" service, found or created, with a fresh live key for
-    /// this node (only a key's secret verifies its tokens, so each start makes one) and the
-    /// templates it has.
+    /// The council's "Council services" service, found or created, the caller of its one
+    /// "service engine" live key (made the first time, then reused by every start and node) and
+    /// the templates it has.
     async fn open(&self, council: CouncilId) -> Result<CouncilNotify, PortError> {
         let existing = self.notify.services(council).await.map_err(failed)?;
         let service = match existing.into_iter().find(|s| s.name == NOTIFY_SERVICE) {
             Some(s) => Uuid::parse_str(&s.id).map_err(failed)?,
             None => self.notify.create_service(council, NOTIFY_SERVICE).await.map_err(failed)?,
         };
-        let key = self.notify.create_key(service, NotifyKey::Live, "service engine").await.map_err(failed)?;
-        let (service_id, secret) =
-            notifications::auth::split_api_key(&key).ok_or_else(|| failed("Notify made a malformed key"))?;
-        let token = notifications::auth::create_token(service_id, secret, notifications::auth::now_seconds());
-        let caller = self.notify.authenticate(Some(&format!("Bearer {token}"))).await.map_err(failed)?;
+        let caller = self.notify.own_key(service, NotifyKey::Live, "service engine").await.map_err(failed)?;
         let mut templates = HashMap::new();
         for t in self.notify.templates(&service.to_string(), Some(TemplateType::Email)).await.map_err(failed)? {
             templates.entry(t.name.clone()).or_insert(Uuid::parse_str(&t.id).map_err(failed)?);

@@ -3,7 +3,8 @@
 //! report, changes its status through the form (refused without the anti-forgery token), and
 //! gets 403 under another council's prefix; the map's vendored Leaflet and the council's areas
 //! as GeoJSON are served without any sign-in. `guildhall bodies import|list` runs through the
-//! real binary: a bad file is refused naming line and field, with nothing recorded.
+//! real binary: a bad file is refused naming line and field, with nothing recorded. A second
+//! start over the same database makes no new Notify keys for the platform's own senders.
 
 mod common;
 
@@ -35,6 +36,19 @@ async fn the_councils_admin_works_a_report_on_the_staff_pages_and_the_map_is_ser
         let pothole = reports.submit(council, report).await.unwrap();
 
         let base = common::serve_store(&t, false).await;
+        // A second start over the same database (a restart, or another node) sends as the same
+        // Notify keys: one "reports worker" key per "Report a problem" service, one "service
+        // engine" key per "Council services" service.
+        common::serve_store(&t, false).await;
+        for (key, service) in [("reports worker", "Report a problem"), ("service engine", "Council services")] {
+            let count = |sql: &'static str, name: &'static str| {
+                let pool = t.store.pool().clone();
+                async move { sqlx::query_scalar::<_, i64>(sql).bind(name).fetch_one(&pool).await.unwrap() }
+            };
+            let keys = count("SELECT COUNT(*) FROM notify_api_keys WHERE name = $1", key).await;
+            let services = count("SELECT COUNT(*) FROM notify_services WHERE name = $1", service).await;
+            assert!(services > 0 && keys == services, "{keys} {key:?} keys for {services} {service:?} services");
+        }
         let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
 
         let r = http.get(format!("{base}/exampleshire/staff/reports")).send().await.unwrap();

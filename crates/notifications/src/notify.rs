@@ -504,6 +504,33 @@ impl Notify {
         Ok(format!("{key_name}-{service_id}-{secret}"))
     }
 
+    /// The caller of the service's oldest live key of this type and name, the key made first if
+    /// there is none. The platform's own senders (report emails, the service engine) act through
+    /// a key like any client, but in-process: they need its identity, not its secret, so every
+    /// start and every node reuses one key instead of issuing another. Revoking it in the
+    /// service's keys makes the next start issue a fresh one.
+    pub async fn own_key(&self, service_id: Uuid, key_type: KeyType, name: &str) -> Result<Caller> {
+        let (council_id, service_name) = self.service_council(service_id).await?;
+        let find = || {
+            sqlx::query(
+                "SELECT id FROM notify_api_keys WHERE service_id = $1 AND key_type = $2 AND name = $3 \
+                 AND revoked_at IS NULL ORDER BY created_at, id LIMIT 1",
+            )
+            .bind(service_id.to_string())
+            .bind(key_type.as_str())
+            .bind(name.trim())
+            .fetch_optional(self.store.pool())
+        };
+        let key_id: String = match find().await? {
+            Some(row) => row.try_get(0)?,
+            None => {
+                self.create_key(service_id, key_type, name).await?;
+                find().await?.ok_or_else(|| NotifyError::InvalidArgument("the new key is gone".into()))?.try_get(0)?
+            }
+        };
+        Ok(Caller { service_id: service_id.to_string(), council_id, service_name, key_id, key_type })
+    }
+
     /// Revokes a key by the full key string; tokens signed with it are refused from now on.
     pub async fn revoke_key(&self, api_key: &str) -> Result<()> {
         let (service, secret) = auth::split_api_key(api_key)

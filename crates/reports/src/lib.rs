@@ -25,7 +25,7 @@ pub mod staff_pages;
 mod time_text;
 
 pub use error::{ReportError, Result};
-pub use mailer::{Email, Mailer, NotifyMailer, SendFailure, SendFuture};
+pub use mailer::{Email, Mailer, NotifyMailer, SendFailure, SendFuture, WORKER_KEY};
 pub use model::{Attribute, AttributeValue, Body, BodyContact, Category, Datatype, Route, Tier};
 pub use queue::{SendConfig, Senders, Worker};
 pub use reports::{

@@ -7,12 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::RwLock;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use notifications::{Caller, KeyType, Notify, NotifyError, SendRequest, TemplateType};
-use serde_json::{Map, Value, json};
-use sha2::Sha256;
+use serde_json::{Map, Value};
 use store::CouncilId;
 use uuid::Uuid;
 
@@ -66,43 +62,33 @@ impl NotifyMailer {
         }
     }
 
-    /// Creates a "Report a problem" Notify service for a council with a live key and a template,
-    /// registers it, and returns the API key (so the binary can keep it and [`NotifyMailer::connect`] later).
-    pub async fn provision(&self, council: CouncilId) -> Result<(String, Uuid), NotifyError> {
+    /// Creates a "Report a problem" Notify service for a council with its email template,
+    /// registers it, and returns the caller it sends as and the template's id.
+    pub async fn provision(&self, council: CouncilId) -> Result<(Caller, Uuid), NotifyError> {
         let service = self.notify.create_service(council, "Report a problem").await?;
-        let key = self.notify.create_key(service, KeyType::Live, "reports").await?;
         let template = self
             .notify
             .create_template(service, TemplateType::Email, "Problem report", Some("((subject))"), "((body))")
             .await?;
-        self.connect(council, &key, template).await?;
-        Ok((key, template))
+        let caller = self.connect(council, service, template).await?;
+        Ok((caller, template))
     }
 
-    /// Registers a council's service from its API key, verified by Notify as any client's would be.
-    pub async fn connect(&self, council: CouncilId, api_key: &str, template_id: Uuid) -> Result<(), NotifyError> {
-        let token =
-            notify_token(api_key).ok_or_else(|| NotifyError::InvalidArgument("not a Notify API key".to_string()))?;
-        let caller = self.notify.authenticate(Some(&format!("Bearer {token}"))).await?;
+    /// Registers a council's existing service and template. The mailer sends as the service's
+    /// live key named [`WORKER_KEY`], made the first time and reused by every later start and
+    /// node (it acts in-process, so it needs the key's identity, not its secret).
+    pub async fn connect(&self, council: CouncilId, service: Uuid, template_id: Uuid) -> Result<Caller, NotifyError> {
+        let caller = self.notify.own_key(service, KeyType::Live, WORKER_KEY).await?;
         if caller.council_id != council {
-            return Err(NotifyError::InvalidArgument("the key is another council's".to_string()));
+            return Err(NotifyError::InvalidArgument("the Notify service is another council's".to_string()));
         }
-        self.register(council, caller, template_id);
-        Ok(())
+        self.register(council, caller.clone(), template_id);
+        Ok(caller)
     }
 }
 
-/// Signs the short-lived HS256 token Notify expects (`iss` = service id, `iat` = now).
-fn notify_token(api_key: &str) -> Option<String> {
-    let (service, secret) = notifications::auth::split_api_key(api_key)?;
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let iat = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = URL_SAFE_NO_PAD.encode(json!({"iss": service, "iat": iat}).to_string());
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(format!("{header}.{claims}").as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    Some(format!("{header}.{claims}.{signature}"))
-}
+/// The name of the live key the reports worker sends under on a council's Notify service.
+pub const WORKER_KEY: &str = "reports worker";
 
 impl Mailer for NotifyMailer {
     fn send<'a>(&'a self, council: CouncilId, email: &'a Email) -> SendFuture<'a> {

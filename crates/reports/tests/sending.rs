@@ -91,9 +91,8 @@ async fn mailer_for(f: &Fixture) -> (Notify, Arc<NotifyMailer>, String) {
     Notify::migrate(&f.test.store).await.unwrap();
     let notify = Notify::new(f.test.store.clone());
     let mailer = Arc::new(NotifyMailer::new(notify.clone()));
-    let (key, _) = mailer.provision(f.council).await.unwrap();
-    let service = notifications::auth::split_api_key(&key).unwrap().0.to_string();
-    (notify, mailer, service)
+    let (caller, _) = mailer.provision(f.council).await.unwrap();
+    (notify, mailer, caller.service_id)
 }
 
 #[tokio::test]
