@@ -34,6 +34,7 @@ pub mod smtp;
 mod staff;
 mod team;
 pub mod template;
+pub mod testing;
 pub mod validate;
 
 pub use auth::KeyType;

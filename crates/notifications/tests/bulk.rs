@@ -5,10 +5,10 @@
 use axum::Extension;
 use notifications::api::{ApiState, router};
 use notifications::pages::{PagesState, router as pages_router};
-use notifications::{KeyType, Notify, Providers, TemplateType, Worker, WorkerConfig, auth};
+use notifications::testing::exampleshire;
+use notifications::{KeyType, Providers, TemplateType, Worker, WorkerConfig, auth};
 use serde_json::{Value, json};
 use sqlx::Row;
-use store::{CouncilSlug, Councils};
 
 fn bearer(key: &str) -> String {
     let (service, secret) = auth::split_api_key(key).expect("key");
@@ -61,12 +61,7 @@ fn staff() -> web::Visitor {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_send_is_checked_row_by_row_then_sent_as_a_job_whose_progress_can_be_read() {
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Bins").await.expect("service");
         let key = notify.create_key(service, KeyType::Live, "bulk").await.expect("key");
         let team = notify.create_key(service, KeyType::Team, "team").await.expect("team");

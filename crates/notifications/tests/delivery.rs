@@ -6,21 +6,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use notifications::delivery::BoxFuture;
+use notifications::testing::exampleshire;
 use notifications::{
     EmailProvider, KeyType, Notify, Outgoing, ProviderError, Providers, SandboxProvider, SendOutcome, SendRequest,
     TemplateType, WorkerConfig, auth,
 };
 use serde_json::json;
 use store::testing::TestStore;
-use store::{CouncilSlug, Councils};
 
 async fn setup(t: &TestStore) -> (Notify, notifications::Caller, notifications::Caller, uuid::Uuid) {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
-    let notify = Notify::new(t.store.clone());
+    let (notify, council) = exampleshire(t).await;
     let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
     let live = notify.create_key(service, KeyType::Live, "Live key").await.expect("key");
     let test = notify.create_key(service, KeyType::Test, "test key").await.expect("key");

@@ -4,10 +4,10 @@
 //! excess (with Notify's 429 errors) and store nothing for the refused requests.
 
 use notifications::api::{ApiState, router};
+use notifications::testing::exampleshire;
 use notifications::{KeyType, Notify, RateLimits, TemplateType, auth};
 use serde_json::{Value, json};
 use sqlx::Row;
-use store::{CouncilSlug, Councils};
 
 async fn node(notify: Notify) -> String {
     let (app, _) = router(ApiState { notify, base_url: None });
@@ -49,11 +49,7 @@ async fn burst(nodes: &[String], key: &str, template: &str, n: usize) -> Vec<(u1
 }
 
 async fn setup(t: &store::testing::TestStore, limits: RateLimits) -> (Vec<String>, String, String, Notify) {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
+    let (_, council) = exampleshire(t).await;
     let first = Notify::new(t.store.clone()).with_rate_limits(limits);
     let service = first.create_service(council.id, "Parking").await.expect("service");
     let key = first.create_key(service, KeyType::Live, "live").await.expect("key");

@@ -1,37 +1,21 @@
 //! Rows written already leased to this node's worker, on SQLite and PostgreSQL: a node with a
 //! worker hands what it accepts to that worker in memory and no other node can take it, two such
-//! nodes on one database send each notification once.
+//! nodes on one database send each notification once, and the rows leased to a node that dies
+//! before sending are sent by another node exactly once when the lease has run out.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use notifications::delivery::BoxFuture;
+use notifications::testing::{caller, exampleshire};
 use notifications::{
     EmailProvider, KeyType, Notify, Outgoing, ProviderError, Providers, SendOutcome, SendRequest, TemplateType, Worker,
-    WorkerConfig, auth,
+    WorkerConfig,
 };
 use serde_json::json;
 use sqlx::Row;
-use store::testing::TestStore;
-use store::{Council, CouncilSlug, Councils};
-
-/// Migrates `t`'s store and creates the council every service here belongs to.
-async fn exampleshire(t: &TestStore) -> (Notify, Council) {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
-    (Notify::new(t.store.clone()), council)
-}
-
-/// The caller `key` authenticates as on `notify`, with a token issued now.
-async fn caller(notify: &Notify, key: &str) -> notifications::Caller {
-    let (service, secret) = auth::split_api_key(key).expect("a Notify key");
-    let bearer = format!("Bearer {}", auth::create_token(service, secret, auth::now_seconds()));
-    notify.authenticate(Some(&bearer)).await.expect("the key authenticates")
-}
 
 fn email(template: uuid::Uuid, to: &str) -> SendRequest {
     SendRequest::from_json(
@@ -54,6 +38,19 @@ impl EmailProvider for Tally {
     fn send_email<'a>(&'a self, m: &'a Outgoing) -> BoxFuture<'a, Result<SendOutcome, ProviderError>> {
         *self.seen.lock().expect("lock").entry(m.notification_id.clone()).or_default() += 1;
         Box::pin(async { Ok(SendOutcome::Delivered) })
+    }
+}
+
+/// Takes each message and never answers, as a node that dies while sending.
+struct Hangs(Arc<AtomicUsize>);
+
+impl EmailProvider for Hangs {
+    fn name(&self) -> &str {
+        "hangs"
+    }
+    fn send_email<'a>(&'a self, _m: &'a Outgoing) -> BoxFuture<'a, Result<SendOutcome, ProviderError>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
     }
 }
 
@@ -148,6 +145,86 @@ async fn a_node_with_a_worker_hands_its_rows_to_it_and_two_nodes_still_send_each
             }
         }
         b.store().close().await;
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn rows_leased_to_a_node_that_dies_are_sent_once_by_another_node_after_the_lease() {
+    for t in store::testing::all().await {
+        let (notify, council) = exampleshire(&t).await;
+        let service = notify.create_service(council.id, "Bins").await.expect("service");
+        let key = notify.create_key(service, KeyType::Live, "live").await.expect("key");
+        let template =
+            notify.create_template(service, TemplateType::Email, "t", Some("Hi"), "Hi ((name))").await.expect("t");
+
+        // Node a runs on its own runtime: it accepts 40 notifications (each committed leased to
+        // its worker), the worker hangs in the provider on the first it hands over, and then the
+        // whole node goes (its runtime shut down) with every row still leased to it.
+        let handed = Arc::new(AtomicUsize::new(0));
+        let (url, key_a, handed_a) = (t.url.clone(), key.clone(), handed.clone());
+        let node_a = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+            runtime.block_on(async move {
+                let a = Notify::new(store::Store::connect(&url).await.expect("node a pool"));
+                let providers = Providers { email: vec![Arc::new(Hangs(handed_a.clone()))], ..Providers::default() };
+                let config = WorkerConfig { lease: Duration::from_secs(2), ..WorkerConfig::default() };
+                let _worker = Worker::spawn(a.clone(), providers, config);
+                let caller = caller(&a, &key_a).await;
+                let mut sends = tokio::task::JoinSet::new();
+                for i in 0..40 {
+                    let (a, caller) = (a.clone(), caller.clone());
+                    sends.spawn(async move { a.send(&caller, email(template, &format!("r{i}@example.org"))).await });
+                }
+                while let Some(sent) = sends.join_next().await {
+                    sent.expect("task").expect("send");
+                }
+                let deadline = Instant::now() + Duration::from_secs(90);
+                while handed_a.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            });
+            runtime.shutdown_background();
+        });
+        tokio::task::spawn_blocking(move || node_a.join().expect("node a")).await.expect("join");
+        assert!(handed.load(Ordering::SeqCst) > 0, "{:?}: node a's worker never reached its provider", t.backend());
+        let leased = rows(&t.store).await;
+        assert_eq!(leased.len(), 40);
+        for (id, (status, provider, attempts)) in &leased {
+            assert_eq!(
+                (status.as_str(), provider.as_deref(), *attempts),
+                ("sending", None, 1),
+                "{:?}: {id}",
+                t.backend()
+            );
+        }
+
+        // Node b's worker claims them once the lease has run out, and sends each exactly once.
+        let (providers, seen) = tally("node-b");
+        let config = WorkerConfig { poll: Duration::from_millis(50), ..WorkerConfig::default() };
+        let worker = Worker::spawn(notify.clone(), providers, config);
+        let recorded = || {
+            let store = t.store.clone();
+            async move { rows(&store).await.values().filter(|(s, _, _)| s == "delivered").count() }
+        };
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while recorded().await < 40 {
+            assert!(Instant::now() < deadline, "{:?}: node b did not send them all", t.backend());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        worker.stop().await;
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 40, "{:?}", t.backend());
+        assert!(seen.values().all(|&n| n == 1), "{:?}: sent twice: {seen:?}", t.backend());
+        for (id, (status, provider, attempts)) in rows(&t.store).await {
+            assert_eq!(
+                (status.as_str(), provider.as_deref(), attempts),
+                ("delivered", Some("node-b"), 2),
+                "{:?}: {id}",
+                t.backend()
+            );
+        }
         t.cleanup().await;
     }
 }

@@ -2,9 +2,9 @@
 //! non-bearer headers, malformed JSON, unknown fields, revoked keys, and the OpenAPI document.
 
 use notifications::api::{ApiState, router};
+use notifications::testing::exampleshire;
 use notifications::{KeyType, Notify, TemplateType, auth};
 use serde_json::{Value, json};
-use store::{CouncilSlug, Councils};
 
 struct Server {
     base: String,
@@ -16,12 +16,7 @@ struct Server {
 }
 
 async fn start(t: &store::testing::TestStore) -> Server {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
-    let notify = Notify::new(t.store.clone());
+    let (notify, council) = exampleshire(t).await;
     let service = notify.create_service(council.id, "Parking").await.expect("service");
     let key = notify.create_key(service, KeyType::Live, "api").await.expect("key");
     let template =

@@ -10,12 +10,12 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use notifications::receipts::{ReceiptsState, router as receipts_router};
+use notifications::testing::exampleshire;
 use notifications::{
     FiretextSms, KeyType, LetterProvider, Notify, PrecompiledLetter, PrintApiLetters, Providers, SandboxProvider,
     SendRequest, SmsProvider, TemplateType, Worker, WorkerConfig, auth,
 };
 use serde_json::{Value, json};
-use store::{CouncilSlug, Councils};
 
 /// What the fakes received, and where they send receipts.
 #[derive(Clone, Default)]
@@ -108,12 +108,7 @@ async fn wait_for(notify: &Notify, service: &str, id: &str, status: &str) -> (St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_providers_send_take_receipts_and_fail_over_to_the_sandbox() {
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Reminders").await.expect("service");
         let key = notify.create_key(service, KeyType::Live, "k").await.expect("key");
         let sms = notify.create_template(service, TemplateType::Sms, "R", None, "Bins out ((day))").await.expect("t");

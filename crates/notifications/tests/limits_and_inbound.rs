@@ -4,10 +4,10 @@
 //! `GET /v2/received-text-messages` pages newest first with `older_than`.
 
 use notifications::api::{ApiState, router};
+use notifications::testing::exampleshire;
 use notifications::{KeyType, Notify, RateLimits, TemplateType, auth};
 use serde_json::{Value, json};
 use sqlx::Row;
-use store::{CouncilSlug, Councils};
 use uuid::Uuid;
 
 struct Service {
@@ -18,11 +18,7 @@ struct Service {
 }
 
 async fn service(t: &store::testing::TestStore, notify: &Notify) -> Service {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
+    let (_, council) = exampleshire(t).await;
     let id = notify.create_service(council.id, "Parking").await.expect("service");
     let live = notify.create_key(id, KeyType::Live, "live").await.expect("key");
     let test = notify.create_key(id, KeyType::Test, "test").await.expect("key");

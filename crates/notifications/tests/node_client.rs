@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use notifications::api::{ApiState, router};
-use notifications::{KeyType, Notify, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
-use store::{CouncilSlug, Councils};
+use notifications::testing::exampleshire;
+use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
 
 const CLIENT_DIR: &str = "tests/clients/node";
 
@@ -29,12 +29,7 @@ async fn the_official_node_client_sends_reads_pages_previews_and_sees_notifys_er
         return;
     }
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
         let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
         let email = notify

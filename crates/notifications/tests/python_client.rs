@@ -5,8 +5,8 @@
 use std::process::Command;
 
 use notifications::api::{ApiState, router};
-use notifications::{KeyType, Notify, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
-use store::{CouncilSlug, Councils};
+use notifications::testing::exampleshire;
+use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
 
 fn python_client_available() -> bool {
     let ok = Command::new("python3")
@@ -33,12 +33,7 @@ async fn the_official_python_client_sends_reads_pages_previews_and_sees_notifys_
         return;
     }
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
         let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
         let email = notify

@@ -8,10 +8,10 @@ use std::process::Command;
 use axum::Extension;
 use notifications::api::{ApiState, router};
 use notifications::pages::{PagesState, router as pages_router};
-use notifications::{KeyType, Notify, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
+use notifications::testing::exampleshire;
+use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
 use serde_json::Value;
 use sqlx::Row;
-use store::{CouncilSlug, Councils};
 
 fn python_client_available() -> bool {
     let ok = Command::new("python3")
@@ -52,12 +52,7 @@ async fn precompiled_letters_and_files_by_link_work_with_the_official_python_cli
         return;
     }
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Council tax").await.expect("service");
         let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
         let team = notify.create_key(service, KeyType::Team, "team").await.expect("team key");

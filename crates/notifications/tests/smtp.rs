@@ -4,11 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use notifications::{
-    KeyType, Notify, Providers, SandboxProvider, SendRequest, SmtpProvider, TemplateType, WorkerConfig, auth,
-};
+use notifications::testing::exampleshire;
+use notifications::{KeyType, Providers, SandboxProvider, SendRequest, SmtpProvider, TemplateType, WorkerConfig, auth};
 use serde_json::json;
-use store::{CouncilSlug, Councils};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// Accepts SMTP sessions and keeps each message's DATA.
@@ -62,12 +60,7 @@ async fn smtp_server() -> (String, Arc<Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn an_email_goes_out_over_smtp_and_fails_over_to_the_sandbox_when_the_relay_is_down() {
     let t = store::testing::sqlite().await;
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
-    let notify = Notify::new(t.store.clone());
+    let (notify, council) = exampleshire(&t).await;
     let service = notify.create_service(council.id, "Council tax").await.expect("service");
     let key = notify.create_key(service, KeyType::Live, "k").await.expect("key");
     let template = notify

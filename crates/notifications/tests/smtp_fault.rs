@@ -10,13 +10,14 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use notifications::testing::exampleshire;
 use notifications::{
     Caller, EmailProvider, KeyType, Notify, Providers, SandboxProvider, SendRequest, SmtpProvider, TemplateType,
     Worker, WorkerConfig, auth,
 };
 use serde_json::json;
 use sqlx::Row;
-use store::{CouncilId, CouncilSlug, Councils};
+use store::CouncilId;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn aiosmtpd_available() -> bool {
@@ -100,12 +101,7 @@ struct Setup {
 }
 
 async fn setup(t: &store::testing::TestStore) -> Setup {
-    Notify::migrate(&t.store).await.expect("migrate");
-    let council = Councils::new(t.store.clone())
-        .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-        .await
-        .expect("council");
-    let notify = Notify::new(t.store.clone());
+    let (notify, council) = exampleshire(t).await;
     let service = notify.create_service(council.id, "Council tax").await.expect("service");
     let key = notify.create_key(service, KeyType::Live, "k").await.expect("key");
     let template = notify

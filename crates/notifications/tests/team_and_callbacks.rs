@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use notifications::api::{ApiState, router};
+use notifications::testing::exampleshire;
 use notifications::{DeliveryStatusCallback, KeyType, Notify, Providers, TemplateType, Worker, WorkerConfig, auth};
 use serde_json::{Value, json};
-use store::{CouncilSlug, Councils};
 
 async fn node(notify: Notify) -> String {
     let (app, _) = router(ApiState { notify, base_url: None });
@@ -35,12 +35,7 @@ async fn post(base: &str, path: &str, key: &str, body: Value) -> (u16, Value) {
 #[tokio::test]
 async fn a_team_key_sends_only_to_the_guest_list_and_never_letters() {
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Parking").await.expect("service");
         let team = notify.create_key(service, KeyType::Team, "team").await.expect("key");
         let sms = notify.create_template(service, TemplateType::Sms, "s", None, "Hi").await.expect("t").to_string();
@@ -137,12 +132,7 @@ async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<(String, Value)>>>)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn final_statuses_are_posted_to_the_services_callback_with_its_bearer_token_and_retried_after_failures() {
     for t in store::testing::all().await {
-        Notify::migrate(&t.store).await.expect("migrate");
-        let council = Councils::new(t.store.clone())
-            .create(&CouncilSlug::parse("exampleshire").expect("slug"), "Exampleshire")
-            .await
-            .expect("council");
-        let notify = Notify::new(t.store.clone());
+        let (notify, council) = exampleshire(&t).await;
         let service = notify.create_service(council.id, "Parking").await.expect("service");
         let live = notify.create_key(service, KeyType::Live, "live").await.expect("key");
         let test = notify.create_key(service, KeyType::Test, "test").await.expect("key");
