@@ -9,7 +9,10 @@
 // Journeys: a declined card (4000000000000002) shows the error and the citizen tries again with a
 // good card, confirms and returns; the 3-D Secure challenge card passes its challenge, and in a
 // second payment fails it (the payment is failed, P0010); a Welsh payment (language cy) is in
-// Welsh from the card page to the confirm page, errors included.
+// Welsh from the card page to the confirm page, errors included; a citizen who opens the card page
+// and comes back 91 minutes later (E2E_CLOCK_URL: the harness's simulated clock, which moves that
+// payment's creation back) sees "Your payment session has expired", is not charged, and the
+// payment reads failed with P0020.
 // Exits non-zero on any accessibility violation or failed check.
 
 import { mkdirSync } from "node:fs";
@@ -25,6 +28,7 @@ const artifacts = join(root, "target", "e2e-artifacts", "pay");
 const base = process.env.E2E_BASE_URL;
 const key = process.env.E2E_PAY_KEY;
 const council = process.env.E2E_COUNCIL || "exampleshire";
+const clock = process.env.E2E_CLOCK_URL;
 const GOOD_CARD = "4444333322221111";
 const DECLINED_CARD = "4000000000000002";
 const THREE_DS_CARD = "4000002760003184";
@@ -189,11 +193,34 @@ async function welsh(browser, service) {
   await close();
 }
 
+// The citizen leaves the card page open past Pay's 90 minutes, then enters a good card.
+async function expired(browser, service) {
+  if (!clock) throw new Error("set E2E_CLOCK_URL (the harness's clock) to run the expired journey");
+  const payment = await createPayment(service, "E2E-EXPIRED");
+  const { page, close } = await noJavaScriptPage(browser);
+  await page.goto(payment.nextUrl);
+  check((await page.locator("h1").textContent()).includes("Enter card details"), "expired: no card page at first");
+  await expectState("expired, before 90 minutes", payment.id, "started");
+  const moved = await fetch(`${clock}/payments/${payment.id}/age?minutes=91`, { method: "POST" });
+  check(moved.status === 204, `expired: the harness clock answered ${moved.status}`);
+  await fillCard(page, GOOD_CARD, ENGLISH);
+  await click(page, ENGLISH.next);
+  const html = await page.content();
+  check((await page.locator("h1").textContent()).includes("Your payment session has expired"),
+    `expired: after 91 minutes the card page led to ${page.url()}`);
+  check(html.includes("No money has been taken from your account"), "expired: the page does not say no money was taken");
+  check(!html.includes(GOOD_CARD) && !page.url().endsWith("/confirm"), "expired: the card was taken after expiry");
+  check((await page.locator(`a[href="${payment.returnUrl}"]`).count()) === 1, "expired: no link back to the service");
+  await audit(page, "payment expired");
+  await expectState("expired", payment.id, "failed", "P0020");
+  await close();
+}
+
 async function main() {
   if (!base || !key) throw new Error("set E2E_BASE_URL (http://localhost:PORT) and E2E_PAY_KEY (a test key)");
   mkdirSync(artifacts, { recursive: true });
   const service = await startService();
-  const journeys = { declinedThenPaid, threeDSecure, welsh };
+  const journeys = { declinedThenPaid, threeDSecure, welsh, expired };
   const only = (process.env.E2E_JOURNEYS || Object.keys(journeys).join(",")).split(",");
   try {
     await runJourneys(only.map((name) => [name, (browser) => journeys[name](browser, service)]), failures);
