@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use notifications::api::{ApiState, router};
-use notifications::testing::exampleshire;
-use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
+use notifications::testing::{BinsService, bins_service, exampleshire, serve};
+use notifications::{Providers, SandboxProvider, Worker, WorkerConfig};
 
 const CLIENT_DIR: &str = "tests/clients/node";
 
@@ -30,32 +30,11 @@ async fn the_official_node_client_sends_reads_pages_previews_and_sees_notifys_er
     }
     for t in store::testing::all().await {
         let (notify, council) = exampleshire(&t).await;
-        let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
-        let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
-        let email = notify
-            .create_template(
-                service,
-                TemplateType::Email,
-                "Collection",
-                Some("Your ((day)) collection"),
-                "Hello ((name)),\n\nPlease put out:((items))",
-            )
-            .await
-            .expect("email template");
-        let sms = notify
-            .create_template(service, TemplateType::Sms, "Code", None, "Your code is ((code))")
-            .await
-            .expect("sms");
-        let letter = notify
-            .create_template(service, TemplateType::Letter, "Bins letter", Some("About your bins"), "Dear ((name))")
-            .await
-            .expect("letter");
+        let BinsService { key, email, sms, letter } = bins_service(&notify, &council).await;
 
         let worker = Worker::spawn(notify.clone(), Providers::sandbox(t.store.clone()), WorkerConfig::default());
         let (app, _) = router(ApiState { notify: notify.clone(), base_url: None });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (addr, server) = serve(app).await;
 
         let out = tokio::process::Command::new("node")
             .arg("notify_node_client.js")

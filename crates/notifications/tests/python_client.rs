@@ -2,30 +2,9 @@
 //! router on a real port, over SQLite and PostgreSQL, with a delivery worker and the sandbox.
 //! Skipped (loudly) when the package is missing, except on CI where that is a failure.
 
-use std::process::Command;
-
 use notifications::api::{ApiState, router};
-use notifications::testing::exampleshire;
-use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
-
-fn python_client_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import notifications_python_client"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-            panic!(
-                "CI=true but notifications-python-client is not installed: pip install 'notifications-python-client==13.*'"
-            );
-        }
-        eprintln!(
-            "SKIPPED: notifications-python-client is not installed (pip install 'notifications-python-client==13.*')"
-        );
-    }
-    ok
-}
+use notifications::testing::{BinsService, bins_service, exampleshire, python_client_available, serve};
+use notifications::{Providers, SandboxProvider, Worker, WorkerConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_client_sends_reads_pages_previews_and_sees_notifys_errors() {
@@ -34,32 +13,11 @@ async fn the_official_python_client_sends_reads_pages_previews_and_sees_notifys_
     }
     for t in store::testing::all().await {
         let (notify, council) = exampleshire(&t).await;
-        let service = notify.create_service(council.id, "Bins and recycling").await.expect("service");
-        let key = notify.create_key(service, KeyType::Live, "integration").await.expect("key");
-        let email = notify
-            .create_template(
-                service,
-                TemplateType::Email,
-                "Collection",
-                Some("Your ((day)) collection"),
-                "Hello ((name)),\n\nPlease put out:((items))",
-            )
-            .await
-            .expect("email template");
-        let sms = notify
-            .create_template(service, TemplateType::Sms, "Code", None, "Your code is ((code))")
-            .await
-            .expect("sms");
-        let letter = notify
-            .create_template(service, TemplateType::Letter, "Bins letter", Some("About your bins"), "Dear ((name))")
-            .await
-            .expect("letter");
+        let BinsService { key, email, sms, letter } = bins_service(&notify, &council).await;
 
         let worker = Worker::spawn(notify.clone(), Providers::sandbox(t.store.clone()), WorkerConfig::default());
         let (app, _) = router(ApiState { notify: notify.clone(), base_url: None });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (addr, server) = serve(app).await;
 
         let out = tokio::process::Command::new("python3")
             .arg("tests/clients/notify_python_client.py")

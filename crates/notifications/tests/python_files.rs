@@ -3,34 +3,13 @@
 //! Notify's responses and errors, nothing stored for a refused request, the PDF reaching the
 //! letter provider, and a file downloadable only by the address it was sent to.
 
-use std::process::Command;
-
 use axum::Extension;
 use notifications::api::{ApiState, router};
 use notifications::pages::{PagesState, router as pages_router};
-use notifications::testing::exampleshire;
+use notifications::testing::{exampleshire, python_client_available, serve};
 use notifications::{KeyType, Providers, SandboxProvider, TemplateType, Worker, WorkerConfig};
 use serde_json::Value;
 use sqlx::Row;
-
-fn python_client_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import notifications_python_client"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-            panic!(
-                "CI=true but notifications-python-client is not installed: pip install 'notifications-python-client==13.*'"
-            );
-        }
-        eprintln!(
-            "SKIPPED: notifications-python-client is not installed (pip install 'notifications-python-client==13.*')"
-        );
-    }
-    ok
-}
 
 async fn count(store: &store::Store, table: &str) -> i64 {
     sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
@@ -78,9 +57,7 @@ async fn precompiled_letters_and_files_by_link_work_with_the_official_python_cli
         let app = api
             .merge(pages_router(PagesState::new(notify.clone(), web)))
             .layer(Extension(web::Visitor::anonymous("tok")));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (addr, server) = serve(app).await;
 
         let out = tokio::process::Command::new("python3")
             .arg("tests/clients/notify_python_files.py")

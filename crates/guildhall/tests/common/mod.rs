@@ -321,23 +321,9 @@ pub fn notify_template(
     last_line(&guildhall(url, &args))
 }
 
-/// Whether GOV.UK Notify's official Python client is installed. On CI it must be (this panics
-/// when not); elsewhere its absence is said, never skipped silently.
-pub fn python_client_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import notifications_python_client"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but notifications-python-client is not installed: pip install 'notifications-python-client==13.*'"
-        );
-        eprintln!("SKIPPED the Python client: pip install 'notifications-python-client==13.*'");
-    }
-    ok
-}
+/// Whether GOV.UK Notify's official Python client is installed (a failure on CI, said aloud
+/// elsewhere).
+pub use notifications::testing::python_client_available;
 
 /// Runs the notifications crate's client script `SCRIPT` (under its `tests/clients`) with
 /// python3 and `env`; asserts it succeeded, showing both its outputs when not; returns stdout.
