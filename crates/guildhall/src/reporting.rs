@@ -5,26 +5,24 @@
 
 use std::sync::Arc;
 
-use reports::{AreaLookup, NotifyMailer, Reports, SendConfig, Senders, Worker};
+use reports::{AreaLookup, AreasFuture, NotifyMailer, Reports, SendConfig, Senders, Worker};
 
-/// The area view the look-ups serve, behind the reports brick's synchronous look-up trait.
+/// The area view the look-ups serve, behind the reports brick's look-up trait.
 pub struct CurrentAreas(pub areas::api::AreaState);
 
 impl AreaLookup for CurrentAreas {
-    /// Reads the view caught up with the register. The reports brick asks from inside request
-    /// handlers on the multi-threaded runtime, so blocking this worker thread briefly is allowed.
-    fn areas_at(&self, lon: f64, lat: f64) -> Vec<(String, String)> {
-        let state = &self.0;
-        tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(async {
-                match state.view().await {
-                    Ok(view) => view.areas_at(lon, lat),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read the area view for a report");
-                        Vec::new()
-                    }
+    /// Reads the view caught up with the area register (a register changed on another node is
+    /// seen at once); a view that cannot be read holds no areas, so the report is refused as
+    /// outside every body rather than sent to the wrong one.
+    fn areas_at(&self, lon: f64, lat: f64) -> AreasFuture<'_> {
+        Box::pin(async move {
+            match self.0.view().await {
+                Ok(view) => view.areas_at(lon, lat).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the area view for a report");
+                    Vec::new()
                 }
-            })
+            }
         })
     }
 }

@@ -52,8 +52,8 @@ async fn a_citizen_reports_a_pothole_with_javascript_off_and_the_county_highways
 struct NoAreas;
 
 impl reports::AreaLookup for NoAreas {
-    fn areas_at(&self, _lon: f64, _lat: f64) -> Vec<(String, String)> {
-        Vec::new()
+    fn areas_at(&self, _lon: f64, _lat: f64) -> reports::AreasFuture<'_> {
+        Box::pin(std::future::ready(Vec::new()))
     }
 }
 

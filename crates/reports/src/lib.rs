@@ -32,5 +32,5 @@ pub use reports::{
     Destination, FailedSend, ListFilter, MAX_PHOTO_BYTES, NewReport, Photo, Report, Reporter, Reports, Status,
     Submitted, Update,
 };
-pub use routing::{AreaLookup, Located, Location, Offer, Selection};
+pub use routing::{AreaLookup, AreasFuture, Located, Location, Offer, Selection};
 pub use rules::{Answers, Condition};

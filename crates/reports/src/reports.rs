@@ -315,7 +315,7 @@ impl Reports {
     /// The bodies of a council covering a point; refuses a point none covers.
     pub async fn locate(&self, council: CouncilId, location: Location) -> Result<Located> {
         let bodies = self.bodies_for_routing(council).await?;
-        Located::find(self.areas.as_ref(), &bodies, location)
+        Located::find(self.areas.as_ref(), &bodies, location).await
     }
 
     /// Routes and stores a citizen's report: the category by name, sent to exactly the bodies the
@@ -377,7 +377,7 @@ impl Reports {
         let mut report = checked(report)?;
         report.category = category.name.clone();
         let answers = check_answers(&category.attributes, &report.answers)?;
-        let areas = self.areas.areas_at(report.location.lon, report.location.lat);
+        let areas = self.areas.areas_at(report.location.lon, report.location.lat).await;
         let mut keys: Vec<&String> = areas.iter().map(|(k, _)| k).filter(|k| body.areas.contains(k)).collect();
         keys.sort();
         let area = keys.first().map(|k| (*k).clone()).ok_or_else(|| ReportError::OutsideBody(body.name.clone()))?;

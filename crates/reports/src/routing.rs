@@ -11,29 +11,36 @@
 //! that got it can reassign it.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::error::{ReportError, Result};
 use crate::model::{Attribute, Body, Category, Datatype, Tier};
 use crate::rules::{Answers, Facts};
 
-/// Which areas hold a point: the area brick's view, or anything answering like it.
+/// The areas an [`AreaLookup`] finds, as (key, type code), when they are known.
+pub type AreasFuture<'a> = Pin<Box<dyn Future<Output = Vec<(String, String)>> + Send + 'a>>;
+
+/// Which areas hold a point: the area brick's view, or anything answering like it. Asynchronous
+/// because the instance's view first catches up with the area register (database reads), and a
+/// request handler must not block its runtime's thread while it does.
 pub trait AreaLookup: Send + Sync {
     /// The areas holding a WGS84 point, as (key, type code).
-    fn areas_at(&self, lon: f64, lat: f64) -> Vec<(String, String)>;
+    fn areas_at(&self, lon: f64, lat: f64) -> AreasFuture<'_>;
 }
 
 impl AreaLookup for areas::AreaView {
-    fn areas_at(&self, lon: f64, lat: f64) -> Vec<(String, String)> {
-        self.areas_containing([lon, lat]).into_iter().map(|a| (a.key, a.type_code)).collect()
+    fn areas_at(&self, lon: f64, lat: f64) -> AreasFuture<'_> {
+        let found = self.areas_containing([lon, lat]).into_iter().map(|a| (a.key, a.type_code)).collect();
+        Box::pin(std::future::ready(found))
     }
 }
 
 impl AreaLookup for std::sync::RwLock<areas::AreaView> {
-    fn areas_at(&self, lon: f64, lat: f64) -> Vec<(String, String)> {
-        match self.read() {
-            Ok(view) => view.areas_at(lon, lat),
-            Err(poisoned) => poisoned.into_inner().areas_at(lon, lat),
-        }
+    fn areas_at(&self, lon: f64, lat: f64) -> AreasFuture<'_> {
+        let view = self.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = view.areas_containing([lon, lat]).into_iter().map(|a| (a.key, a.type_code)).collect();
+        Box::pin(std::future::ready(found))
     }
 }
 
@@ -113,8 +120,8 @@ pub struct Located {
 
 impl Located {
     /// Finds the bodies covering a point among `bodies`; refuses a point no body covers.
-    pub fn find(lookup: &dyn AreaLookup, bodies: &[Body], location: Location) -> Result<Located> {
-        let areas = lookup.areas_at(location.lon, location.lat);
+    pub async fn find(lookup: &dyn AreaLookup, bodies: &[Body], location: Location) -> Result<Located> {
+        let areas = lookup.areas_at(location.lon, location.lat).await;
         let mut covering = Vec::new();
         for body in bodies {
             let mut keys: Vec<&String> =

@@ -323,6 +323,7 @@ pub fn notify_template(
 
 /// Whether GOV.UK Notify's official Python client is installed (a failure on CI, said aloud
 /// elsewhere).
+#[allow(unused_imports)]
 pub use notifications::testing::python_client_available;
 
 /// Runs the notifications crate's client script `SCRIPT` (under its `tests/clients`) with
