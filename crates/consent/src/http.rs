@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Serialize;
-use store::{CouncilId, CouncilSlug, Councils};
+use store::{CouncilId, Councils};
 use time::OffsetDateTime;
 
 use crate::model::{AccessLogEntry, Actor, Grant, GrantId, GrantState, Outcome, RegisterRef, plain_name};
@@ -53,16 +53,7 @@ pub fn router(state: ConsentState) -> Router {
 
 /// The web council and its store id for a URL's slug, or the 404 page.
 async fn council(state: &ConsentState, slug: &str) -> Result<(web::Council, CouncilId), Response> {
-    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
-    let found = match CouncilSlug::parse(slug) {
-        Ok(parsed) => state.councils.by_slug(&parsed).await,
-        Err(error) => Err(error),
-    };
-    match found {
-        Ok(found) => Ok((council, found.id)),
-        Err(store::StoreError::UnknownCouncil(_)) => Err(state.web.not_found(Some(&council))),
-        Err(error) => Err(state.web.server_error(Some(&council), &error)),
-    }
+    state.web.council_and_id(&state.councils, slug).await
 }
 
 /// The signed-in citizen, or a redirect to sign in and come back.

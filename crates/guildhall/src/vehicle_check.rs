@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use consent::{Consent, ConsentError, ConsentRequest, GrantId, RegisterRef, Scope, Service};
 use serde::Deserialize;
-use store::{CouncilSlug, Councils};
+use store::Councils;
 
 /// The register the check reads: national, synthetic in the demo (issue 7 brings DVLA-shaped data).
 pub const VEHICLE_REGISTER: &str = parking_registers::VEHICLE_REGISTER;
@@ -83,12 +83,7 @@ struct ResultQuery {
 }
 
 async fn council(state: &VehicleCheckState, slug: &str) -> Result<(web::Council, store::CouncilId), Response> {
-    let Some(web_council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
-    let parsed = CouncilSlug::parse(slug).map_err(|_| state.web.not_found(None))?;
-    match state.councils.by_slug(&parsed).await {
-        Ok(found) => Ok((web_council, found.id)),
-        Err(e) => Err(state.web.server_error(Some(&web_council), &e)),
-    }
+    state.web.council_and_id(&state.councils, slug).await
 }
 
 fn sign_in_first(slug: &str, uri: &Uri) -> Response {

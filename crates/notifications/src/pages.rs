@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use serde::Serialize;
-use store::{CouncilId, CouncilSlug, Councils};
+use store::{CouncilId, Councils};
 use uuid::Uuid;
 
 use crate::error::NotifyError;
@@ -154,19 +154,10 @@ async fn staff_council(
     visitor: &web::Visitor,
     slug: &str,
 ) -> Result<(web::Council, CouncilId), Response> {
-    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
     if !visitor.staff.as_ref().is_some_and(|s| s.works_for(slug)) {
-        return Err(state.web.not_found(Some(&council)));
+        return Err(state.web.not_found(state.web.council(slug).as_ref()));
     }
-    let found = match CouncilSlug::parse(slug) {
-        Ok(parsed) => state.councils.by_slug(&parsed).await,
-        Err(error) => Err(error),
-    };
-    match found {
-        Ok(found) => Ok((council, found.id)),
-        Err(store::StoreError::UnknownCouncil(_)) => Err(state.web.not_found(Some(&council))),
-        Err(error) => Err(state.web.server_error(Some(&council), &error)),
-    }
+    state.web.council_and_id(&state.councils, slug).await
 }
 
 pub(crate) fn page(

@@ -169,11 +169,8 @@ fn result_page(state: &PagesState, council: &web::Council, visitor: &web::Visito
 }
 
 pub(crate) async fn council_of(state: &PagesState, slug: &str) -> Result<(web::Council, CouncilId), Response> {
-    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
-    match state.payments.council_id(slug).await {
-        Ok(id) => Ok((council, id)),
-        Err(_) => Err(state.web.not_found(Some(&council))),
-    }
+    let councils = store::Councils::new(state.payments.store().clone());
+    state.web.council_and_id(&councils, slug).await
 }
 
 fn journey_error(state: &PagesState, council: &web::Council, visitor: &web::Visitor, e: PayError) -> Response {

@@ -96,6 +96,30 @@ impl WebState {
         }
     }
 
+    /// The council a page's URL names, as the web brick shows it and as the store knows it (its
+    /// [`store::CouncilId`], carried by every row a brick keeps): the one prelude of every
+    /// per-council page, kept here so every brick answers alike. An unknown council (to either
+    /// side, or a slug the store cannot hold) is the 404 page, branded when the web brick knows
+    /// the council; a database error is the council's 500 page.
+    pub async fn council_and_id(
+        &self,
+        councils: &store::Councils,
+        slug: &str,
+    ) -> Result<(Council, store::CouncilId), Response> {
+        let Some(council) = self.council(slug) else { return Err(self.not_found(None)) };
+        let found = match store::CouncilSlug::parse(slug) {
+            Ok(parsed) => councils.by_slug(&parsed).await,
+            Err(error) => Err(error),
+        };
+        match found {
+            Ok(found) => Ok((council, found.id)),
+            Err(store::StoreError::UnknownCouncil(_) | store::StoreError::InvalidSlug(_)) => {
+                Err(self.not_found(Some(&council)))
+            }
+            Err(error) => Err(self.server_error(Some(&council), &error)),
+        }
+    }
+
     /// The branded "Page not found" page with status 404.
     pub fn not_found(&self, council: Option<&Council>) -> Response {
         let layout = self.layout(council, "Page not found");

@@ -170,11 +170,10 @@ async fn start_code_sign_in(
         }
     };
     let audience = if staff {
-        let Ok(council_slug) = store::CouncilSlug::parse(&slug) else { return state.web.not_found(None) };
-        match store::Councils::new(state.identity.store().clone()).by_slug(&council_slug).await {
-            Ok(c) => CodeAudience::Staff(c.id),
-            Err(store::StoreError::UnknownCouncil(_)) => return state.web.not_found(Some(&council)),
-            Err(e) => return state.error_page(&path, &IdentityError::Store(e)),
+        let councils = store::Councils::new(state.identity.store().clone());
+        match state.web.council_and_id(&councils, &slug).await {
+            Ok((_, id)) => CodeAudience::Staff(id),
+            Err(page) => return page,
         }
     } else {
         CodeAudience::Citizen

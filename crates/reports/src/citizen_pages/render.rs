@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
-use store::{CouncilId, CouncilSlug};
+use store::CouncilId;
 
 use super::CitizenState;
 use super::drafts::{Draft, Drafts};
@@ -35,15 +35,11 @@ impl Here {
     }
 }
 
-/// Finds the council named by the path; the branded 404 when there is none.
+/// Finds the council named by the path; the 404 page when there is none
+/// ([`web::WebState::council_and_id`]).
 pub(crate) async fn here(state: &CitizenState, slug: &str, visitor: web::Visitor) -> Result<Here, Response> {
-    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
-    let parsed = CouncilSlug::parse(slug).map_err(|_| state.web.not_found(None))?;
-    match state.councils.by_slug(&parsed).await {
-        Ok(found) => Ok(Here { council, id: found.id, visitor }),
-        Err(store::StoreError::UnknownCouncil(_)) => Err(state.web.not_found(None)),
-        Err(e) => Err(state.web.server_error(Some(&council), &e)),
-    }
+    let (council, id) = state.web.council_and_id(&state.councils, slug).await?;
+    Ok(Here { council, id, visitor })
 }
 
 /// The visitor's draft with this id, or a page saying the answers are gone (expired, another

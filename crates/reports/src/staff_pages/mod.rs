@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use store::{CouncilId, CouncilSlug, Councils};
+use store::{CouncilId, Councils};
 
 use crate::error::ReportError;
 use crate::reports::Reports;
@@ -82,18 +82,11 @@ pub(crate) async fn staff(state: &StaffState, visitor: &web::Visitor, slug: &str
         }
         Some(s) => s.clone(),
     };
-    let found = match CouncilSlug::parse(slug) {
-        Ok(parsed) => state.councils.by_slug(&parsed).await,
-        Err(error) => Err(error),
-    };
-    match found {
-        Ok(found) if found.id.0 == member.council_id => {
-            Ok(Staff { council, council_id: found.id, visitor: visitor.clone(), name: member.name })
-        }
-        Ok(_) => Err(forbidden(state, &council, visitor, "Only this council's staff can see its reports.")),
-        Err(store::StoreError::UnknownCouncil(_)) => Err(state.web.not_found(Some(&council))),
-        Err(error) => Err(state.web.server_error(Some(&council), &error)),
+    let (council, council_id) = state.web.council_and_id(&state.councils, slug).await?;
+    if council_id.0 != member.council_id {
+        return Err(forbidden(state, &council, visitor, "Only this council's staff can see its reports."));
     }
+    Ok(Staff { council, council_id, visitor: visitor.clone(), name: member.name })
 }
 
 fn forbidden(state: &StaffState, council: &web::Council, visitor: &web::Visitor, message: &str) -> Response {

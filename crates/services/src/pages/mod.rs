@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use store::{CouncilId, CouncilSlug, Councils};
+use store::{CouncilId, Councils};
 
 use crate::engine::Engine;
 use crate::error::ServiceError;
@@ -95,16 +95,8 @@ impl Here {
 
 /// The council of a URL's slug, or the 404 page.
 pub(crate) async fn here(state: &PagesState, slug: &str) -> Result<Here, Response> {
-    let Some(council) = state.web.council(slug) else { return Err(state.web.not_found(None)) };
-    let found = match CouncilSlug::parse(slug) {
-        Ok(parsed) => state.councils.by_slug(&parsed).await,
-        Err(e) => Err(e),
-    };
-    match found {
-        Ok(found) => Ok(Here { council, id: found.id }),
-        Err(store::StoreError::UnknownCouncil(_)) => Err(state.web.not_found(Some(&council))),
-        Err(e) => Err(state.web.server_error(Some(&council), &e)),
-    }
+    let (council, id) = state.web.council_and_id(&state.councils, slug).await?;
+    Ok(Here { council, id })
 }
 
 /// The signed-in citizen, or a redirect to the council's sign-in page that comes back to `back`.
