@@ -332,16 +332,6 @@ impl Payments {
         Ok(row.try_get(0)?)
     }
 
-    /// The id of the council with this slug.
-    pub async fn council_id(&self, slug: &str) -> Result<CouncilId> {
-        let row = sqlx::query("SELECT id FROM councils WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| PayError::UnknownCouncil(slug.to_string()))?;
-        Ok(CouncilId(row.try_get(0)?))
-    }
-
     /// Creates a payment in `created`. With an idempotency key (and the hash of the request
     /// body), a repeat with the same body returns the original (`false`: not newly created);
     /// a different body is [`PayError::IdempotencyConflict`].
