@@ -173,7 +173,7 @@ impl NotifyNotifier {
             Some(s) => Uuid::parse_str(&s.id).map_err(failed)?,
             None => self.notify.create_service(council, NOTIFY_SERVICE).await.map_err(failed)?,
         };
-        let caller = self.notify.own_key(service, NotifyKey::Live, "service engine").await.map_err(failed)?;
+        let caller = self.notify.own_key(council, service, NotifyKey::Live, "service engine").await.map_err(failed)?;
         let mut templates = HashMap::new();
         for t in self.notify.templates(&service.to_string(), Some(TemplateType::Email)).await.map_err(failed)? {
             templates.entry(t.name.clone()).or_insert(Uuid::parse_str(&t.id).map_err(failed)?);

@@ -504,13 +504,17 @@ impl Notify {
         Ok(format!("{key_name}-{service_id}-{secret}"))
     }
 
-    /// The caller of the service's oldest live key of this type and name, the key made first if
-    /// there is none. The platform's own senders (report emails, the service engine) act through
-    /// a key like any client, but in-process: they need its identity, not its secret, so every
-    /// start and every node reuses one key instead of issuing another. Revoking it in the
-    /// service's keys makes the next start issue a fresh one.
-    pub async fn own_key(&self, service_id: Uuid, key_type: KeyType, name: &str) -> Result<Caller> {
+    /// The caller of the council's service's oldest live key of this type and name, the key made
+    /// first if there is none. The platform's own senders (report emails, the service engine) act
+    /// through a key like any client, but in-process: they need its identity, not its secret, so
+    /// every start and every node reuses one key instead of issuing another. Revoking it in the
+    /// service's keys makes the next start issue a fresh one. Another council's service is
+    /// refused as unknown, before any key is made.
+    pub async fn own_key(&self, council: CouncilId, service_id: Uuid, key_type: KeyType, name: &str) -> Result<Caller> {
         let (council_id, service_name) = self.service_council(service_id).await?;
+        if council_id != council {
+            return Err(NotifyError::UnknownService(service_id.to_string()));
+        }
         let find = || {
             sqlx::query(
                 "SELECT id FROM notify_api_keys WHERE service_id = $1 AND key_type = $2 AND name = $3 \

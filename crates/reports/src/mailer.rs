@@ -78,10 +78,7 @@ impl NotifyMailer {
     /// live key named [`WORKER_KEY`], made the first time and reused by every later start and
     /// node (it acts in-process, so it needs the key's identity, not its secret).
     pub async fn connect(&self, council: CouncilId, service: Uuid, template_id: Uuid) -> Result<Caller, NotifyError> {
-        let caller = self.notify.own_key(service, KeyType::Live, WORKER_KEY).await?;
-        if caller.council_id != council {
-            return Err(NotifyError::InvalidArgument("the Notify service is another council's".to_string()));
-        }
+        let caller = self.notify.own_key(council, service, KeyType::Live, WORKER_KEY).await?;
         self.register(council, caller.clone(), template_id);
         Ok(caller)
     }
