@@ -1,6 +1,8 @@
 //! Set-ups the notifications tests share (and other bricks' tests may use): a migrated store with
-//! one council, and a key's caller as the API would authenticate it. Public, like
-//! `store::testing`, because integration tests are separate crates.
+//! one council, a key's caller as the API would authenticate it, and what the official clients'
+//! tests need (whether the Python client is installed, the service their scripts expect, a
+//! router served on a free port). Public, like `store::testing`, because integration tests are
+//! separate crates.
 
 use store::testing::TestStore;
 use store::{Council, CouncilSlug, Councils};
