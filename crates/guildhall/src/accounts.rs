@@ -51,7 +51,8 @@ pub async fn router(
         .merge(payments::pages::router(payments::pages::PagesState { payments, web: web_state }))
         .merge(vehicle_check::router(vehicle));
     if let Some(oidc) = &settings.oidc {
-        pages = pages.merge(crate::oidc::routes(oidc, identity_state.identity.clone()).await?);
+        pages =
+            pages.merge(crate::oidc::routes(oidc, identity_state.identity.clone(), identity_state.web.clone()).await?);
     }
     if settings.dev_pages {
         pages = pages.merge(identity::dev_router(identity_state.clone()));

@@ -3,8 +3,8 @@
 //! `guildhall serve` configured for it with an `[oidc]` table. An HTTP client keeping cookies
 //! plays the citizen: the council's sign-in page links to the provider, the provider's login
 //! and consent forms are submitted as "ada", and the callback signs her in to her account
-//! (created from her verified email); a callback whose `state` was tampered with is refused and
-//! signs nobody in. A cookie key shorter than 32 bytes stops start-up with a clear message.
+//! (created from her verified email); a callback whose `state` was tampered with is refused with
+//! a GOV.UK page that leads back to sign-in, and signs nobody in. A cookie key shorter than 32 bytes stops start-up with a clear message.
 //! Runs on SQLite, and on PostgreSQL when configured.
 //!
 //! Needs node and `npm ci --prefix crates/oidc-login/tests/provider`; without them the test says
@@ -252,7 +252,11 @@ async fn a_citizen_signs_in_with_the_councils_openid_provider_through_a_live_ser
         assert!(pairs.iter().any(|(k, _)| k == "state"), "{callback}");
         callback.query_pairs_mut().clear().extend_pairs(&pairs);
         let tampered = browser.get(&callback).await;
-        assert_eq!(tampered.status(), 400, "{}", tampered.text().await.unwrap());
+        assert_eq!(tampered.status(), 400);
+        let html = tampered.text().await.unwrap();
+        assert!(html.contains("govuk-template"), "a GOV.UK page in the council's layout: {html}");
+        assert!(html.contains("Sorry, we could not sign you in") && html.contains("Exampleshire"), "{html}");
+        assert!(html.contains(&format!("href=\"/{COUNCIL}/sign-in\"")), "the way back to sign in: {html}");
         let not_signed_in = browser.get(&account).await;
         assert_eq!(not_signed_in.status(), 303, "the account page still asks to sign in");
         assert!(not_signed_in.headers()["location"].to_str().unwrap().contains("/sign-in"));
@@ -271,5 +275,8 @@ async fn a_citizen_signs_in_with_the_councils_openid_provider_through_a_live_ser
         // The same answer again is refused: the pending sign-in was used up.
         let replayed = browser.get(&callback).await;
         assert_eq!(replayed.status(), 400);
+        let html = replayed.text().await.unwrap();
+        assert!(html.contains("Sorry, we could not sign you in"), "{html}");
+        assert!(html.contains("Go back to sign in") || html.contains("Choose your council to sign in again"), "{html}");
     }
 }
