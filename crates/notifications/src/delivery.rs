@@ -424,16 +424,7 @@ impl Notify {
     pub async fn deliver_batch(&self, providers: &Providers, config: &WorkerConfig) -> Result<usize> {
         let now = timestamp();
         let lease_until = timestamp_in(config.lease.as_secs() as i64);
-        let lock = match self.store().backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE notify_notifications SET status = 'sending', attempts = attempts + 1, due_at = $1 \
-             WHERE seq IN (SELECT seq FROM notify_notifications WHERE due_at <= $2 AND \
-             (status = 'created' OR (status = 'sending' AND sent_at IS NULL)) ORDER BY seq LIMIT $3{lock}) \
-             RETURNING id, council_id, notification_type, recipient, subject, body, html, postage, attempts"
-        );
+        let sql = claim_sql(self.store().backend());
         let turn = self.write_turn().await;
         let rows =
             sqlx::query(&sql).bind(&lease_until).bind(&now).bind(config.batch).fetch_all(self.store().pool()).await?;
@@ -583,6 +574,23 @@ impl Notify {
     }
 }
 
+/// The worker's claim: leases up to `$3` due notifications (`$2` is now, `$1` the lease's end)
+/// and returns what their providers need. On PostgreSQL the rows found are locked and skipped by
+/// other nodes' claims; the partial index `notify_notifications_outbox` holds only unsent rows,
+/// so the search never walks delivered ones (pinned by the test below).
+fn claim_sql(backend: Backend) -> String {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    format!(
+        "UPDATE notify_notifications SET status = 'sending', attempts = attempts + 1, due_at = $1 \
+         WHERE seq IN (SELECT seq FROM notify_notifications WHERE due_at <= $2 AND \
+         (status = 'created' OR (status = 'sending' AND sent_at IS NULL)) ORDER BY seq LIMIT $3{lock}) \
+         RETURNING id, council_id, notification_type, recipient, subject, body, html, postage, attempts"
+    )
+}
+
 /// Hand-offs recorded by one statement (5 values each, under every bound-parameter limit).
 const RECORDS_PER_STATEMENT: usize = 512;
 
@@ -661,4 +669,70 @@ struct Delivery {
     /// When it was handed to the first provider.
     handed_off: String,
     result: std::result::Result<(String, SendOutcome), Vec<ProviderError>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+    use store::{Backend, CouncilSlug, Councils};
+
+    use super::claim_sql;
+    use crate::notify::Notify;
+
+    /// With a table of delivered notifications and a few due ones, and fresh statistics,
+    /// PostgreSQL's plan for the claim finds the due rows through the partial outbox index, never
+    /// by a sequential scan through every delivered row.
+    #[tokio::test]
+    async fn the_claim_finds_due_rows_through_the_partial_outbox_index_on_postgres() {
+        let Some(test) = store::testing::postgres().await else {
+            eprintln!("GUILDHALL_TEST_POSTGRES_URL is not set: the PostgreSQL plan is not checked");
+            return;
+        };
+        let store = test.store.clone();
+        Notify::migrate(&store).await.expect("notifications migrations");
+        let council = Councils::new(store.clone())
+            .create(&CouncilSlug::parse("plan-shire").expect("slug"), "Plan Shire")
+            .await
+            .expect("council");
+        let service = Notify::new(store.clone()).create_service(council.id, "Plans").await.expect("service");
+        let insert = |status: &str, rows: i64| {
+            format!(
+                "INSERT INTO notify_notifications (id, council_id, service_id, api_key_id, key_type, \
+                 notification_type, template_id, template_version, recipient, personalisation, status, body, \
+                 created_at, sent_at, due_at) \
+                 SELECT '{status}-' || n, {council}, '{service}', 'key', 'normal', 'sms', 'template', 1, \
+                 '07700900123', '{{}}', '{status}', 'Your code is 1234', '2026-11-24T10:00:00.000000Z', \
+                 CASE WHEN '{status}' = 'delivered' THEN '2026-11-24T10:00:01.000000Z' END, \
+                 '2026-11-24T10:00:00.000000Z' FROM generate_series(1, {rows}) AS n",
+                council = council.id.0,
+            )
+        };
+        for (status, rows) in [("delivered", 50_000), ("created", 20)] {
+            sqlx::query(&insert(status, rows)).execute(store.pool()).await.expect("seed notifications");
+        }
+        sqlx::query("ANALYZE notify_notifications").execute(store.pool()).await.expect("analyze");
+
+        let rows = sqlx::query(&format!("EXPLAIN {}", claim_sql(Backend::Postgres)))
+            .bind("2026-11-24T10:05:00.000000Z")
+            .bind("2026-11-24T10:01:00.000000Z")
+            .bind(1000_i64)
+            .fetch_all(store.pool())
+            .await
+            .expect("explain the claim");
+        let plan: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>(0).expect("plan line")).collect();
+        let shown = plan.join("\n");
+        assert!(plan.iter().any(|line| line.contains("notify_notifications_outbox")), "{shown}");
+        assert!(!plan.iter().any(|line| line.contains("Seq Scan on notify_notifications")), "{shown}");
+
+        // And the claim itself takes exactly the due rows.
+        let claimed = sqlx::query(&claim_sql(Backend::Postgres))
+            .bind("2026-11-24T10:05:00.000000Z")
+            .bind("2026-11-24T10:01:00.000000Z")
+            .bind(1000_i64)
+            .fetch_all(store.pool())
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 20);
+        test.cleanup().await;
+    }
 }
