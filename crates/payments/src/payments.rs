@@ -324,12 +324,11 @@ impl Payments {
 
     /// The slug of a council, for building its hosted-page links.
     pub async fn council_slug(&self, council_id: CouncilId) -> Result<String> {
-        let row = sqlx::query("SELECT slug FROM councils WHERE id = $1")
-            .bind(council_id.0)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or_else(|| PayError::UnknownCouncil(council_id.0.to_string()))?;
-        Ok(row.try_get(0)?)
+        match store::Councils::new(self.store.clone()).by_id(council_id).await {
+            Ok(council) => Ok(council.slug.as_str().to_string()),
+            Err(store::StoreError::UnknownCouncilId(id)) => Err(PayError::UnknownCouncil(id.to_string())),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Creates a payment in `created`. With an idempotency key (and the hash of the request

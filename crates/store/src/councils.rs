@@ -134,6 +134,17 @@ impl Councils {
         Ok(Council { id: CouncilId(row.try_get(0)?), slug: slug.clone(), name: row.try_get(1)? })
     }
 
+    /// Finds a council by the id its bricks' rows carry, e.g. to build links under its slug
+    /// from a key or a staff account that names the council by id only.
+    pub async fn by_id(&self, id: CouncilId) -> Result<Council, StoreError> {
+        let row = sqlx::query("SELECT slug, name FROM councils WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or(StoreError::UnknownCouncilId(id.0))?;
+        Ok(Council { id, slug: CouncilSlug(row.try_get(0)?), name: row.try_get(1)? })
+    }
+
     /// Every council, by slug.
     pub async fn list(&self) -> Result<Vec<Council>, StoreError> {
         let rows =

@@ -51,6 +51,9 @@ pub enum StoreError {
     /// No council with that slug.
     #[error("no council with slug {0:?}")]
     UnknownCouncil(String),
+    /// No council with that id (a row's council id that names no council).
+    #[error("no council with id {0}")]
+    UnknownCouncilId(i64),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -3,12 +3,15 @@
 use store::{CouncilSlug, Councils, StoreError, testing};
 
 #[tokio::test]
-async fn councils_are_created_found_listed_and_slugs_stay_unique_on_every_store() {
+async fn councils_are_created_found_by_slug_and_id_listed_and_slugs_stay_unique_on_every_store() {
     for t in testing::all().await {
         let councils = Councils::new(t.store.clone());
         let slug = CouncilSlug::parse("exampleshire").unwrap();
         let created = councils.create(&slug, "Exampleshire Council").await.unwrap();
         assert_eq!(councils.by_slug(&slug).await.unwrap(), created);
+        assert_eq!(councils.by_id(created.id).await.unwrap(), created);
+        let unknown = store::CouncilId(created.id.0 + 1000);
+        assert!(matches!(councils.by_id(unknown).await, Err(StoreError::UnknownCouncilId(id)) if id == unknown.0));
         let again = councils.create(&slug, "Another").await;
         assert!(matches!(again, Err(StoreError::DuplicateCouncil(_))), "{:?} on {:?}", again, t.backend());
         let other = CouncilSlug::parse("westshire").unwrap();

@@ -12,7 +12,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use sqlx::Row;
 
 pub use extract::{RequireCitizen, RequireStaff};
 pub use layer::{ClientIp, IdentityLayer, IdentityService};
@@ -48,12 +47,12 @@ impl IdentityState {
             }
             SessionAccount::Staff(id) => {
                 if let Some(staff) = self.identity.staff(id).await? {
-                    let slug: Option<String> = sqlx::query("SELECT slug FROM councils WHERE id = $1")
-                        .bind(staff.council_id.0)
-                        .fetch_optional(self.identity.store().pool())
-                        .await?
-                        .map(|row| row.try_get(0))
-                        .transpose()?;
+                    let councils = store::Councils::new(self.identity.store().clone());
+                    let slug = match councils.by_id(staff.council_id).await {
+                        Ok(council) => Some(council.slug.as_str().to_string()),
+                        Err(store::StoreError::UnknownCouncilId(_)) => None,
+                        Err(error) => return Err(error.into()),
+                    };
                     visitor.staff = Some(web::VisitorStaff {
                         id: staff.id.0,
                         name: staff.name,
