@@ -271,9 +271,44 @@ impl Consent {
         key: &str,
         fields: &[&str],
     ) -> Result<ConsentedRead> {
+        let grant = self.load(grant_id).await?;
+        self.read_under(reader, grant_id, grant, citizen, register, key, fields).await
+    }
+
+    /// [`Consent::read`] for a caller that has just chosen the grant from the citizen's list
+    /// ([`Consent::grants_of`]) in the same request, saving the query that would load it again.
+    /// Nothing is weakened: the grant is checked as `read` checks the one it loads, and the log
+    /// writer checks once more, as it commits the read, that the grant is still live (a grant
+    /// revoked in between refuses the read). `None` (no grant covers the read) is refused and
+    /// logged as refused.
+    pub async fn read_with_grant(
+        &self,
+        reader: &Service,
+        grant: Option<&Grant>,
+        citizen: &str,
+        register: &RegisterRef,
+        key: &str,
+        fields: &[&str],
+    ) -> Result<ConsentedRead> {
+        let id = grant.map(|g| g.id.clone()).unwrap_or_else(|| GrantId("none".to_string()));
+        self.read_under(reader, &id, grant.cloned(), citizen, register, key, fields).await
+    }
+
+    /// The read under `grant` (loaded by the caller, None when there is none), known by `grant_id`.
+    #[allow(clippy::too_many_arguments)]
+    async fn read_under(
+        &self,
+        reader: &Service,
+        grant_id: &GrantId,
+        grant: Option<Grant>,
+        citizen: &str,
+        register: &RegisterRef,
+        key: &str,
+        fields: &[&str],
+    ) -> Result<ConsentedRead> {
         let now = self.now();
         let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        let grant = self.load(grant_id).await?.filter(|g| g.citizen == citizen);
+        let grant = grant.filter(|g| g.citizen == citizen);
         let row = LogRow {
             council_id: reader.council_id,
             citizen,

@@ -103,6 +103,37 @@ async fn revoking_stops_the_next_read_at_once() {
 }
 
 #[tokio::test]
+async fn a_read_with_a_grant_the_caller_loaded_is_checked_as_strictly_as_a_read_by_id() {
+    for w in worlds().await {
+        let id = w.live_grant().await;
+        let loaded = w.consent.grants_of(ADA).await.unwrap().into_iter().find(|g| g.id == id).expect("ada's grant");
+        let read = w
+            .consent
+            .read_with_grant(&w.parking, Some(&loaded), ADA, &w.vehicle(), PLATE, &["make"])
+            .await
+            .expect("a live grant reads");
+        assert_eq!(read.fields["make"], "Ford");
+
+        // Revoked after the caller loaded it: the log writer's check at commit refuses the read.
+        w.consent.revoke(&id, ADA).await.unwrap();
+        let stale = w.consent.read_with_grant(&w.parking, Some(&loaded), ADA, &w.vehicle(), PLATE, &["make"]).await;
+        assert!(matches!(stale, Err(ConsentError::Revoked)), "{stale:?}");
+        // Ada's grant in Bob's name, and no grant at all, are refused before any record is read.
+        let bobs = w.consent.read_with_grant(&w.parking, Some(&loaded), BOB, &w.vehicle(), PLATE, &["make"]).await;
+        assert!(matches!(bobs, Err(ConsentError::NoGrant)), "{bobs:?}");
+        let none = w.consent.read_with_grant(&w.parking, None, ADA, &w.vehicle(), PLATE, &["make"]).await;
+        assert!(matches!(none, Err(ConsentError::NoGrant)), "{none:?}");
+
+        let log = w.consent.access_log_of(ADA, 10).await.unwrap();
+        let outcomes: Vec<Outcome> = log.iter().map(|e| e.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Refused, Outcome::Refused, Outcome::Allowed], "{log:?}");
+        assert_eq!(log[1].grant_id.as_ref(), Some(&id));
+        assert_eq!(w.consent.access_log_of(BOB, 10).await.unwrap().len(), 1, "Bob's refused read is logged too");
+        w.test.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn expiry_stops_reads_from_the_moment_it_passes() {
     for w in worlds().await {
         let id = w.consent.request(&w.parking_request(ADA, time::Duration::hours(1))).await.unwrap();

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use address_search::{AddressView, Postcode};
-use consent::{Consent, ConsentError, GrantId, RegisterRef, Service};
+use consent::{Consent, ConsentError, RegisterRef, Service};
 use parking_registers::ZoneView;
 use registers::{Owner, RegisterError, RegisterName, Registers};
 use serde_json::{Map, Value};
@@ -47,15 +47,20 @@ impl ConsentRecords {
 
     /// The citizen's grant to this service that covers the register: the newest live one, else
     /// the newest of any state (so that reading through it is refused and logged as refused).
-    async fn grant_for(&self, service: &Service, citizen: &str, register: &RegisterRef) -> Result<GrantId, PortError> {
+    async fn grant_for(
+        &self,
+        service: &Service,
+        citizen: &str,
+        register: &RegisterRef,
+    ) -> Result<Option<consent::Grant>, PortError> {
         let grants = self.consent.grants_of(citizen).await.map_err(failed)?;
         let mine = grants
             .into_iter()
             .filter(|g| g.service.council_id == service.council_id && g.service.slug == service.slug)
             .filter(|g| g.scope_for(register).is_some());
         let (live, other): (Vec<_>, Vec<_>) = mine.partition(|g| g.is_live());
-        let newest = |list: Vec<consent::Grant>| list.into_iter().max_by_key(|g| g.requested_at).map(|g| g.id);
-        Ok(newest(live).or_else(|| newest(other)).unwrap_or_else(|| GrantId("none".to_string())))
+        let newest = |list: Vec<consent::Grant>| list.into_iter().max_by_key(|g| g.requested_at);
+        Ok(newest(live).or_else(|| newest(other)))
     }
 
     async fn read_under_consent(&self, r: &RecordRequest) -> Result<Option<RecordRead>, PortError> {
@@ -81,7 +86,7 @@ impl ConsentRecords {
                 .unwrap_or_else(|_| r.key.clone()),
             _ => r.key.clone(),
         };
-        match self.consent.read(&service, &grant, &r.citizen, &register, &key, &fields).await {
+        match self.consent.read_with_grant(&service, grant.as_ref(), &r.citizen, &register, &key, &fields).await {
             Ok(read) => Ok(Some(RecordRead {
                 key: read.key,
                 entry_number: read.entry_number,

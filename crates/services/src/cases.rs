@@ -130,17 +130,33 @@ pub(crate) async fn event(
     kind: &str,
     detail: Value,
 ) -> std::result::Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO service_case_events (council_id, case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(council.0)
-    .bind(case_id)
-    .bind(now_timestamp())
-    .bind(actor)
-    .bind(kind)
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
+    events(tx, council, case_id, &[(actor, kind, detail)]).await
+}
+
+/// Appends several events of one case inside a transaction with one multi-row INSERT (a
+/// submission writes three or more at once), in the order given: their ids, which order the
+/// history, rise in that order.
+pub(crate) async fn events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    council: CouncilId,
+    case_id: i64,
+    events: &[(&str, &str, Value)],
+) -> std::result::Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    // $1 council, $2 case, $3 when; then actor, kind and detail for each event.
+    let rows: Vec<String> =
+        (0..events.len()).map(|i| format!("($1, $2, $3, ${}, ${}, ${})", 4 + i * 3, 5 + i * 3, 6 + i * 3)).collect();
+    let sql = format!(
+        "INSERT INTO service_case_events (council_id, case_id, at, actor, kind, detail) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(council.0).bind(case_id).bind(now_timestamp());
+    for (actor, kind, detail) in events {
+        query = query.bind(*actor).bind(*kind).bind(detail.to_string());
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 

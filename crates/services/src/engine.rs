@@ -729,15 +729,15 @@ impl Write for CaseWrite {
             let actor = format!("citizen:{}", self.citizen);
             let submitted = json!({"answers": self.answers, "definition_version": self.definition.version,
                                    "fee_pence": self.fee, "payment_id": self.payment_id});
-            crate::cases::event(tx, council, case_id, &actor, "submitted", submitted).await?;
-            for e in &self.evidence {
-                crate::cases::event(tx, council, case_id, "engine", "register-check", json!(e)).await?;
-            }
             let decided = match self.state {
                 CaseState::Approved => json!({"state": "approved", "by": "automatic: every check and rule holds"}),
                 _ => json!({"state": "queued", "reasons": self.reasons}),
             };
-            crate::cases::event(tx, council, case_id, "engine", "decision", decided).await?;
+            // The history: submitted, each register check's evidence, the decision.
+            let mut history = vec![(actor.as_str(), "submitted", submitted)];
+            history.extend(self.evidence.iter().map(|e| ("engine", "register-check", json!(e))));
+            history.push(("engine", "decision", decided));
+            crate::cases::events(tx, council, case_id, &history).await?;
             let ctx = outbox::CaseContext {
                 council,
                 case_id,

@@ -69,6 +69,8 @@ async fn a_parking_permit_is_issued_on_the_spot_when_the_registers_agree() {
         let detail = w.engine.case(c, submitted.case.id).await.unwrap();
         let kinds: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "register-check").count(), 3, "{kinds:?}");
+        // In the order they happened: submitted, the three checks, the decision, then the rest.
+        assert_eq!(kinds[..5], ["submitted", "register-check", "register-check", "register-check", "decision"]);
         assert!(
             kinds.contains(&"decision") && kinds.contains(&"output") && kinds.contains(&"notification"),
             "{kinds:?}"
