@@ -416,13 +416,11 @@ impl Consent {
         key: &str,
         fields: &[String],
     ) -> Result<(u64, BTreeMap<String, serde_json::Value>)> {
-        let info = self
-            .registers
-            .find(register.owner, &register.name)
-            .await?
-            .ok_or_else(|| ConsentError::NotFound(format!("no register named {}", register.name)))?;
-        let record = match self.registers.record(&info, key).await {
+        let record = match self.registers.record_by_name(register.owner, &register.name, key).await {
             Ok(record) => record,
+            Err(RegisterError::UnknownRegister(_)) => {
+                return Err(ConsentError::NotFound(format!("no register named {}", register.name)));
+            }
             Err(RegisterError::UnknownRecord(_)) => {
                 return Err(ConsentError::NotFound(format!("no record {key:?} in register {}", register.name)));
             }

@@ -9,7 +9,7 @@ use crate::canonical::{Item, ItemHash};
 use crate::entry::{Entry, Log, parse_item_hashes};
 use crate::error::{RegisterError, Result};
 use crate::merkle::{self, EMPTY_ROOT, Hash, LeafRange};
-use crate::register::{RegisterInfo, Registers};
+use crate::register::{Owner, RegisterInfo, RegisterName, Registers};
 use crate::schema::Schema;
 use crate::sql::{fetch_items, fetch_nodes, load_schema};
 
@@ -76,7 +76,7 @@ impl Registers {
     /// replays to build itself from the log and to follow new entries.
     pub async fn replay(&self, register: &RegisterInfo, start: u64, limit: u64) -> Result<Vec<Record>> {
         let entries = self.entries(register, Log::User, start.max(1), limit.min(MAX_PAGE)).await?;
-        self.with_items(register, entries).await
+        self.with_items(register.id, entries).await
     }
 
     /// One user entry.
@@ -101,11 +101,24 @@ impl Registers {
 
     /// The record for a key.
     pub async fn record(&self, register: &RegisterInfo, key: &str) -> Result<Record> {
+        self.record_in(register.id, key).await
+    }
+
+    /// The record for a key of the register `owner`/`name`, for a reader that knows the register
+    /// by name only (a consented read): as [`Registers::record`] without looking the register
+    /// up on every read, since its id is remembered. An unknown register is
+    /// [`RegisterError::UnknownRegister`].
+    pub async fn record_by_name(&self, owner: Owner, name: &RegisterName, key: &str) -> Result<Record> {
+        let id = self.id_of(owner, name).await?;
+        self.record_in(id, key).await
+    }
+
+    async fn record_in(&self, register_id: i64, key: &str) -> Result<Record> {
         // Through `entries_by_key`, not `key = $2 ORDER BY entry_number DESC` (see `RECORD_SQL`).
-        let rows = sqlx::query(RECORD_SQL).bind(register.id).bind(key).fetch_all(self.store.pool()).await?;
+        let rows = sqlx::query(RECORD_SQL).bind(register_id).bind(key).fetch_all(self.store.pool()).await?;
         let entry = rows.first().map(|r| entry_from_row(Log::User, r)).transpose()?;
         let entry = entry.ok_or_else(|| RegisterError::UnknownRecord(key.to_string()))?;
-        Ok(self.with_items(register, vec![entry]).await?.remove(0))
+        Ok(self.with_items(register_id, vec![entry]).await?.remove(0))
     }
 
     /// Records in key order, a page at a time.
@@ -123,7 +136,7 @@ impl Registers {
         .fetch_all(self.store.pool())
         .await?;
         let entries = rows.iter().map(|r| entry_from_row(Log::User, r)).collect::<Result<Vec<_>>>()?;
-        self.with_items(register, entries).await
+        self.with_items(register.id, entries).await
     }
 
     /// How many records (distinct keys) the register has.
@@ -135,10 +148,10 @@ impl Registers {
         Ok(row.try_get::<i64, _>(0)? as u64)
     }
 
-    async fn with_items(&self, register: &RegisterInfo, entries: Vec<Entry>) -> Result<Vec<Record>> {
+    async fn with_items(&self, register_id: i64, entries: Vec<Entry>) -> Result<Vec<Record>> {
         let hashes: Vec<ItemHash> = entries.iter().flat_map(|e| e.item_hashes.iter().copied()).collect();
         let mut conn = self.store.pool().acquire().await?;
-        let items = fetch_items(&mut conn, register.id, &hashes).await?;
+        let items = fetch_items(&mut conn, register_id, &hashes).await?;
         entries
             .into_iter()
             .map(|entry| {

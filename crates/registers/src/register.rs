@@ -98,12 +98,16 @@ pub struct Registers {
     pub(crate) store: Store,
     /// In-memory Merkle views for fast proofs, when enabled.
     pub(crate) views: Option<std::sync::Arc<crate::view::MerkleViews>>,
+    /// Register ids by owner scope and name, for reads by name ([`Registers::record_by_name`]):
+    /// a register is never renamed nor deleted, so an id once found is right on every node.
+    /// Only registers found are remembered; one created later is looked up when first read.
+    pub(crate) ids: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<(i64, String), i64>>>,
 }
 
 impl Registers {
     /// The brick over a store whose migrations have run (see [`Registers::migrate`]).
     pub fn new(store: Store) -> Registers {
-        Registers { store, views: None }
+        Registers { store, views: None, ids: Default::default() }
     }
 
     /// The same brick answering roots and proofs from in-memory Merkle views (64 bytes per
@@ -157,6 +161,18 @@ impl Registers {
         .fetch_optional(self.store.pool())
         .await?;
         row.as_ref().map(info_from_row).transpose()
+    }
+
+    /// The id of the register `owner`/`name`, remembered once found (see [`Registers::ids`]).
+    pub(crate) async fn id_of(&self, owner: Owner, name: &RegisterName) -> Result<i64> {
+        let key = (owner.scope(), name.as_str().to_string());
+        let known = self.ids.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).copied();
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let id = self.get(owner, name).await?.id;
+        self.ids.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, id);
+        Ok(id)
     }
 
     /// Looks a register up, or says it does not exist.

@@ -90,6 +90,27 @@ async fn records_are_the_newest_entry_per_key_with_their_history_pages_and_items
         assert!(matches!(registers.record(&info, "nope").await, Err(RegisterError::UnknownRecord(k)) if k == "nope"));
         assert!(matches!(registers.record_entries(&info, "nope").await, Err(RegisterError::UnknownRecord(_))));
 
+        // By the register's name: the same record, from a brick that remembers the register's id
+        // (a fresh one, and the same one again once the id is known); an unknown register, or
+        // another owner's, is said so, and a miss is not remembered once the register exists.
+        for reader in [Registers::new(t.store.clone()), registers.clone()] {
+            for _ in 0..2 {
+                let by_name = reader.record_by_name(Owner::National, &name("street"), "s2").await.unwrap();
+                assert_eq!(by_name, record);
+            }
+        }
+        let unknown = registers.record_by_name(Owner::National, &name("lane"), "s2").await;
+        assert!(matches!(&unknown, Err(RegisterError::UnknownRegister(n)) if n == "lane"), "{unknown:?}");
+        let lane = registers.create(Owner::National, &name("lane"), true).await.unwrap();
+        let empty = registers.record_by_name(Owner::National, &name("lane"), "s2").await;
+        assert!(matches!(empty, Err(RegisterError::UnknownRecord(_))), "{empty:?} ({lane:?})");
+        let council = Councils::new(t.store.clone())
+            .create(&CouncilSlug::parse("by-name-shire").unwrap(), "By Name Shire")
+            .await
+            .unwrap();
+        let theirs = registers.record_by_name(Owner::Council(council.id), &name("street"), "s2").await;
+        assert!(matches!(theirs, Err(RegisterError::UnknownRegister(_))), "{theirs:?}");
+
         // Records page in key order, each key once.
         assert_eq!(registers.record_count(&info).await.unwrap(), 11);
         let mut expected: Vec<&str> = keys.iter().copied().chain(["new"]).collect();
