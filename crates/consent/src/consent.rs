@@ -272,7 +272,7 @@ impl Consent {
         fields: &[&str],
     ) -> Result<ConsentedRead> {
         let grant = self.load(grant_id).await?;
-        self.read_under(reader, grant_id, grant, citizen, register, key, fields).await
+        self.read_under(reader, grant, citizen, register, key, fields).await
     }
 
     /// [`Consent::read`] for a caller that has just chosen the grant from the citizen's list
@@ -290,16 +290,13 @@ impl Consent {
         key: &str,
         fields: &[&str],
     ) -> Result<ConsentedRead> {
-        let id = grant.map(|g| g.id.clone()).unwrap_or_else(|| GrantId("none".to_string()));
-        self.read_under(reader, &id, grant.cloned(), citizen, register, key, fields).await
+        self.read_under(reader, grant.cloned(), citizen, register, key, fields).await
     }
 
-    /// The read under `grant` (loaded by the caller, None when there is none), known by `grant_id`.
-    #[allow(clippy::too_many_arguments)]
+    /// The read under `grant` (loaded by the caller, None when there is none).
     async fn read_under(
         &self,
         reader: &Service,
-        grant_id: &GrantId,
         grant: Option<Grant>,
         citizen: &str,
         register: &RegisterRef,
@@ -320,9 +317,12 @@ impl Consent {
             purpose: grant.as_ref().map(|g| g.purpose.clone()).unwrap_or_default(),
             at: now,
         };
-        if let Err(refusal) = check(grant.as_ref(), reader, register, &fields) {
-            return self.refuse(&row, refusal).await;
-        }
+        // Only a grant that passes the check is read under (no grant at all is `NoGrant`).
+        let grant_id = match (check(grant.as_ref(), reader, register, &fields), &grant) {
+            (Ok(()), Some(live)) => &live.id,
+            (Err(refusal), _) => return self.refuse(&row, refusal).await,
+            (Ok(()), None) => return self.refuse(&row, ConsentError::NoGrant).await,
+        };
         let record = match self.fetch(register, key, &fields).await {
             Ok(record) => record,
             Err(error) if error.is_refusal() => return self.refuse(&row, error).await,
